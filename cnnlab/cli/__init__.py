@@ -1,0 +1,57 @@
+"""The `cnnlab` command: every operation of the TUI, scriptable, with `--json` where it reads.
+
+Commands import their heavy parts (the store, Rich tables, later TensorFlow) inside the command
+body, so that `cnnlab --help` and shell completion stay instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cnnlab import __version__
+from cnnlab.cli.context import DB_HELP, run_guarded, state
+
+
+class CnnlabGroup(click.Group):
+    """A group whose commands report user errors as one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return run_guarded(lambda: super(CnnlabGroup, self).invoke(ctx))
+
+
+@click.group(
+    cls=CnnlabGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="cnnlab")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help=DB_HELP)
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """Run, watch and compare CNN experiments kept in one SQLite file.
+
+    Every experiment, epoch, event, model file and latency sample lives in the database
+    (./experiments.db unless --db or CNNLAB_DB says otherwise); each experiment's files go
+    under runs/<id>/ next to it.
+    """
+    state(ctx).db_arg = db
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def _register() -> None:
+    from cnnlab.cli.db import config_command, db_group
+    from cnnlab.cli.experiments import ls_command, rm_command, show_command
+
+    for command in (ls_command, show_command, rm_command, db_group, config_command):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="cnnlab")

@@ -1,0 +1,86 @@
+"""What every command shares: finding the database, opening it, reporting errors, printing JSON.
+
+The database is, in order of precedence: the command's `--db`, the group's `--db`, `CNNLAB_DB`,
+then `./experiments.db`. User errors leave as one line on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from cnnlab.errors import CnnlabError
+
+if TYPE_CHECKING:
+    from cnnlab.config import Config
+    from cnnlab.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DB_HELP = "Database file (default: $CNNLAB_DB, else ./experiments.db)."
+
+
+class UserError(click.ClickException):
+    """A `CnnlabError` on its way out of the CLI: message on stderr, exit code 2."""
+
+    exit_code = 2
+
+
+@dataclass
+class CliState:
+    db_arg: Path | None = None
+
+    def db_path(self, override: Path | None) -> Path:
+        chosen = override or self.db_arg or os.environ.get("CNNLAB_DB") or "experiments.db"
+        return Path(chosen).expanduser().absolute()
+
+
+def db_option(fn: F) -> F:
+    """`--db PATH` on a subcommand, so it may follow the command name as users expect."""
+    return click.option("--db", "db", type=click.Path(path_type=Path), default=None, help=DB_HELP)(
+        fn
+    )
+
+
+def json_option(fn: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON (stable shape).")(fn)
+
+
+def state(ctx: click.Context) -> CliState:
+    return ctx.ensure_object(CliState)
+
+
+def config_for(ctx: click.Context, db: Path | None) -> Config:
+    from cnnlab.config import load_config
+
+    return load_config(state(ctx).db_path(db))
+
+
+def open_db(ctx: click.Context, db: Path | None) -> Store:
+    """Open the chosen database for the rest of the command (closed when it ends)."""
+    from cnnlab.store import open_store
+
+    path = state(ctx).db_path(db)
+    config = config_for(ctx, db)
+    store = open_store(path, busy_timeout_s=config.store.busy_timeout_s)
+    return ctx.with_resource(store)
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def run_guarded(invoke: Callable[[], Any]) -> Any:
+    """Call `invoke`, turning a user-caused error into a clean one-line exit."""
+    try:
+        return invoke()
+    except CnnlabError as exc:
+        raise UserError(str(exc)) from exc

@@ -1,0 +1,1 @@
+"""Where models are measured: the host through LiteRT, and Android phones over adb."""

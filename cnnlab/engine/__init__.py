@@ -1,0 +1,1 @@
+"""Jobs: specs, the queue and scheduler, backends, job kinds and the Keras callbacks that report."""

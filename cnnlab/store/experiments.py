@@ -1,0 +1,297 @@
+"""Experiment rows: create, change state, summarise, list a page at a time, fetch, delete.
+
+Listing is always paged and ordered through an index (newest first, by status, kind or best
+validation accuracy), so the TUI's first page costs the same for ten experiments as for 100,000.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cnnlab.store.connection import Store
+from cnnlab.store.errors import InvalidValue, UnknownExperiment
+from cnnlab.store.records import (
+    Artifact,
+    Epoch,
+    Event,
+    Experiment,
+    ExperimentDetail,
+    Kind,
+    Status,
+    dumps,
+)
+
+SORTABLE = (
+    "id",
+    "name",
+    "kind",
+    "model",
+    "status",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "best_val_accuracy",
+    "best_value",
+    "epochs_run",
+    "train_seconds",
+    "params",
+)
+
+SUMMARY_FIELDS = (
+    "best_metric",
+    "best_value",
+    "best_epoch",
+    "best_val_accuracy",
+    "final_metrics",
+    "epochs_run",
+    "stopped_early",
+    "train_seconds",
+    "params",
+    "model",
+    "dataset",
+    "backend",
+    "backend_job_id",
+)
+
+
+def _valid(enum: type[Kind] | type[Status], value: str, what: str) -> str:
+    try:
+        return enum(value).value
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        raise InvalidValue(f"Unknown {what} {value!r}; expected one of: {choices}.") from None
+
+
+def create_experiment(
+    store: Store,
+    kind: str,
+    *,
+    name: str = "",
+    spec: Mapping[str, Any] | None = None,
+    model: str | None = None,
+    dataset: str | None = None,
+    parent_id: int | None = None,
+    group_id: int | None = None,
+    status: str = Status.QUEUED,
+) -> int:
+    """Write a new experiment row and return its id."""
+    kind = _valid(Kind, kind, "experiment kind")
+    status = _valid(Status, status, "status")
+    with store.write() as conn:
+        if (
+            parent_id is not None
+            and not conn.execute("SELECT 1 FROM experiments WHERE id = ?", (parent_id,)).fetchone()
+        ):
+            raise UnknownExperiment(parent_id)
+        cursor = conn.execute(
+            "INSERT INTO experiments (name, kind, status, model, dataset, parent_id, group_id,"
+            " spec, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                name,
+                kind,
+                status,
+                model,
+                dataset,
+                parent_id,
+                group_id,
+                dumps(dict(spec or {})),
+                time.time(),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+
+def set_status(
+    store: Store,
+    experiment_id: int,
+    status: str,
+    *,
+    error: str | None = None,
+    pid: int | None = None,
+    host: str | None = None,
+) -> None:
+    """Move an experiment to `status`, stamping start and finish times and who runs it."""
+    status = _valid(Status, status, "status")
+    now = time.time()
+    assignments = ["status = ?", "error = ?"]
+    params: list[Any] = [status, error]
+    if status == Status.RUNNING:
+        assignments += [
+            "started_at = coalesce(started_at, ?)",
+            "finished_at = NULL",
+            "heartbeat_at = ?",
+            "host = ?",
+            "pid = ?",
+            "stop_requested = 0",
+        ]
+        params += [now, now, host or socket.gethostname(), pid]
+    elif Status(status).is_final:
+        assignments.append("finished_at = ?")
+        params.append(now)
+    _update(store, experiment_id, assignments, params)
+
+
+def update_summary(store: Store, experiment_id: int, **fields: Any) -> None:
+    """Set summary columns (best value and epoch, final metrics, epochs run, ...)."""
+    unknown = sorted(set(fields) - set(SUMMARY_FIELDS))
+    if unknown:
+        raise InvalidValue(f"Unknown summary fields {unknown}; expected some of {SUMMARY_FIELDS}.")
+    if not fields:
+        return
+    if "final_metrics" in fields:
+        fields["final_metrics"] = dumps(fields["final_metrics"])
+    _update(store, experiment_id, [f"{name} = ?" for name in fields], list(fields.values()))
+
+
+def set_progress(
+    store: Store, experiment_id: int, *, epoch: int, step: int, steps: int | None
+) -> None:
+    """Record where a running job is inside its current epoch (also a heartbeat)."""
+    now = time.time()
+    _update(
+        store,
+        experiment_id,
+        [
+            "progress_epoch = ?",
+            "progress_step = ?",
+            "progress_steps = ?",
+            "progress_at = ?",
+            "heartbeat_at = ?",
+        ],
+        [epoch, step, steps, now, now],
+    )
+
+
+def heartbeat(store: Store, experiment_id: int) -> None:
+    """Say that the job process is still alive."""
+    _update(store, experiment_id, ["heartbeat_at = ?"], [time.time()])
+
+
+def request_stop(store: Store, experiment_id: int) -> None:
+    """Ask a running job to stop after its current batch (it polls this flag)."""
+    _update(store, experiment_id, ["stop_requested = 1"], [])
+
+
+def _update(store: Store, experiment_id: int, assignments: list[str], params: list[Any]) -> None:
+    with store.write() as conn:
+        cursor = conn.execute(
+            f"UPDATE experiments SET {', '.join(assignments)} WHERE id = ?",
+            [*params, experiment_id],
+        )
+        if cursor.rowcount == 0:
+            raise UnknownExperiment(experiment_id)
+
+
+@dataclass(frozen=True)
+class ExperimentQuery:
+    """Which experiments to list, in what order, and which page."""
+
+    status: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    model: str | None = None  # a glob such as "mobilenet*"
+    name_contains: str | None = None
+    parent_id: int | None = None
+    group_id: int | None = None
+    sort: str = "created_at"
+    descending: bool = True
+    limit: int = 100
+    offset: int = 0
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, values, enum in (("status", self.status, Status), ("kind", self.kind, Kind)):
+            if values:
+                checked = [_valid(enum, v, column) for v in values]
+                clauses.append(f"{column} IN ({', '.join('?' * len(checked))})")
+                params += checked
+        if self.model:
+            clauses.append("model GLOB ?")
+            params.append(self.model)
+        if self.name_contains:
+            clauses.append("instr(lower(name), lower(?)) > 0")
+            params.append(self.name_contains)
+        for column, value in (("parent_id", self.parent_id), ("group_id", self.group_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def list_experiments(store: Store, query: ExperimentQuery = ExperimentQuery()) -> list[Experiment]:
+    """One page of experiments matching `query`."""
+    if query.sort not in SORTABLE:
+        raise InvalidValue(f"Cannot sort by {query.sort!r}; sortable: {', '.join(SORTABLE)}.")
+    if query.limit < 1 or query.offset < 0:
+        raise InvalidValue("The page limit must be at least 1 and the offset at least 0.")
+    where, params = query.where()
+    direction = "DESC" if query.descending else "ASC"
+    # The id tie-break is the index's own rowid, so ordering never needs a temporary sort.
+    tie = "" if query.sort == "id" else f", id {direction}"
+    rows = store.read(
+        f"SELECT * FROM experiments{where} ORDER BY {query.sort} {direction}{tie} LIMIT ? OFFSET ?",
+        [*params, query.limit, query.offset],
+    )
+    return [Experiment.from_row(row) for row in rows]
+
+
+def count_experiments(store: Store, query: ExperimentQuery = ExperimentQuery()) -> int:
+    where, params = query.where()
+    return int(store.read(f"SELECT count(*) FROM experiments{where}", params)[0][0])
+
+
+def get_experiment(store: Store, experiment_id: int) -> Experiment:
+    rows = store.read("SELECT * FROM experiments WHERE id = ?", (experiment_id,))
+    if not rows:
+        raise UnknownExperiment(experiment_id)
+    return Experiment.from_row(rows[0])
+
+
+def get_detail(store: Store, experiment_id: int) -> ExperimentDetail:
+    """An experiment with its epochs, events, artifacts and child ids, read in one snapshot."""
+    with store.snapshot():
+        experiment = get_experiment(store, experiment_id)
+        epochs = store.read(
+            "SELECT * FROM epochs WHERE experiment_id = ? ORDER BY epoch", (experiment_id,)
+        )
+        events = store.read(
+            "SELECT * FROM events WHERE experiment_id = ? ORDER BY id", (experiment_id,)
+        )
+        artifacts = store.read(
+            "SELECT * FROM artifacts WHERE experiment_id = ? ORDER BY id", (experiment_id,)
+        )
+        children = store.read(
+            "SELECT id FROM experiments WHERE parent_id = ? ORDER BY id", (experiment_id,)
+        )
+    return ExperimentDetail(
+        experiment=experiment,
+        epochs=[Epoch.from_row(r) for r in epochs],
+        events=[Event.from_row(r) for r in events],
+        artifacts=[Artifact.from_row(r) for r in artifacts],
+        children=[r[0] for r in children],
+    )
+
+
+def delete_experiments(store: Store, experiment_ids: Iterable[int]) -> list[int]:
+    """Delete experiments (epochs, events, artifacts and samples go with them) and their folders.
+
+    All ids are checked first, so an unknown id deletes nothing. Children are kept and lose
+    their parent link. Returns the ids deleted.
+    """
+    ids = sorted(set(experiment_ids))
+    with store.write() as conn:
+        for experiment_id in ids:
+            if not conn.execute(
+                "SELECT 1 FROM experiments WHERE id = ?", (experiment_id,)
+            ).fetchone():
+                raise UnknownExperiment(experiment_id)
+        conn.executemany("DELETE FROM experiments WHERE id = ?", [(i,) for i in ids])
+    for experiment_id in ids:
+        shutil.rmtree(store.run_dir(experiment_id), ignore_errors=True)
+    return ids

@@ -1,0 +1,222 @@
+"""The schema as ordered, named migrations, each applied in one transaction with its record.
+
+Append new migrations at the end and never edit an applied one: a database remembers which
+names it has seen in `_migrations` (and their count in `PRAGMA user_version`), so opening a file
+written by a newer cnnlab is detected before anything is changed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register `fn` as the next migration, named after the function."""
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+def _run(conn: sqlite3.Connection, *statements: str) -> None:
+    # One statement at a time: `executescript` would commit the surrounding transaction.
+    for statement in statements:
+        conn.execute(statement)
+
+
+@migration
+def m001_initial(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        # AUTOINCREMENT so that a deleted experiment's id (and its runs/<id>/ folder) is never
+        # handed to a new one.
+        """CREATE TABLE experiments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued',
+            model TEXT,
+            dataset TEXT,
+            parent_id INTEGER REFERENCES experiments(id) ON DELETE SET NULL,
+            group_id INTEGER,
+            spec TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            heartbeat_at REAL,
+            host TEXT,
+            pid INTEGER,
+            backend TEXT NOT NULL DEFAULT 'local',
+            backend_job_id TEXT,
+            error TEXT,
+            stop_requested INTEGER NOT NULL DEFAULT 0,
+            progress_epoch INTEGER,
+            progress_step INTEGER,
+            progress_steps INTEGER,
+            progress_at REAL,
+            best_metric TEXT,
+            best_value REAL,
+            best_epoch INTEGER,
+            best_val_accuracy REAL,
+            final_metrics TEXT,
+            epochs_run INTEGER NOT NULL DEFAULT 0,
+            stopped_early INTEGER,
+            train_seconds REAL,
+            params INTEGER
+        )""",
+        "CREATE INDEX experiments_created ON experiments (created_at)",
+        "CREATE INDEX experiments_status ON experiments (status, created_at)",
+        "CREATE INDEX experiments_kind ON experiments (kind, created_at)",
+        "CREATE INDEX experiments_parent ON experiments (parent_id)",
+        "CREATE INDEX experiments_group ON experiments (group_id)",
+        "CREATE INDEX experiments_model ON experiments (model)",
+        "CREATE INDEX experiments_best_val_accuracy ON experiments (best_val_accuracy)",
+        # Epochs are always read per experiment in order: a clustered key keeps them compact.
+        """CREATE TABLE epochs (
+            experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            epoch INTEGER NOT NULL,
+            loss REAL,
+            accuracy REAL,
+            val_loss REAL,
+            val_accuracy REAL,
+            lr REAL,
+            seconds REAL,
+            at REAL NOT NULL,
+            extra TEXT,
+            PRIMARY KEY (experiment_id, epoch)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            data TEXT
+        )""",
+        "CREATE INDEX events_experiment ON events (experiment_id, id)",
+        """CREATE TABLE artifacts (
+            id INTEGER PRIMARY KEY,
+            experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            path TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            meta TEXT,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX artifacts_experiment ON artifacts (experiment_id)",
+        """CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            serial TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            manufacturer TEXT,
+            model TEXT,
+            soc TEXT,
+            abi TEXT,
+            cpu_cores INTEGER,
+            cpu_max_khz TEXT,
+            ram_bytes INTEGER,
+            android_release TEXT,
+            sdk INTEGER,
+            fingerprint TEXT,
+            info TEXT,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL
+        )""",
+        """CREATE TABLE bench_runs (
+            id INTEGER PRIMARY KEY,
+            experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+            artifact_id INTEGER REFERENCES artifacts(id) ON DELETE SET NULL,
+            device_id INTEGER REFERENCES devices(id) ON DELETE SET NULL,
+            delegate TEXT NOT NULL DEFAULT 'cpu',
+            threads INTEGER,
+            cpu_mask TEXT,
+            warmup_runs INTEGER NOT NULL DEFAULT 0,
+            runs INTEGER NOT NULL DEFAULT 0,
+            init_us REAL,
+            first_us REAL,
+            mean_us REAL,
+            median_us REAL,
+            p90_us REAL,
+            p99_us REAL,
+            min_us REAL,
+            max_us REAL,
+            std_us REAL,
+            peak_memory_bytes INTEGER,
+            temp_before_c REAL,
+            temp_after_c REAL,
+            binary_version TEXT,
+            command TEXT,
+            extra TEXT,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX bench_runs_experiment ON bench_runs (experiment_id)",
+        "CREATE INDEX bench_runs_artifact ON bench_runs (artifact_id, device_id)",
+        # Samples live apart from the summaries so that listing runs never reads the blobs.
+        """CREATE TABLE latency_samples (
+            bench_run_id INTEGER PRIMARY KEY REFERENCES bench_runs(id) ON DELETE CASCADE,
+            count INTEGER NOT NULL,
+            samples_us BLOB NOT NULL
+        )""",
+    )
+
+
+def latest_version() -> int:
+    return len(MIGRATIONS)
+
+
+def applied_names(conn: sqlite3.Connection) -> list[str]:
+    """Names recorded in `_migrations`, oldest first (empty for a new file)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if not exists:
+        return []
+    return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def unknown_names(conn: sqlite3.Connection) -> list[str]:
+    """Migrations the database has that this cnnlab does not: it was written by a newer one."""
+    known = {name for name, _ in MIGRATIONS}
+    names = applied_names(conn)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    extra = [name for name in names if name not in known]
+    if not extra and version > latest_version():
+        extra = [f"schema version {version}"]
+    return extra
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every pending migration; returns the names applied (none when up to date).
+
+    `conn` must be in autocommit mode (isolation_level=None). Each migration runs inside
+    `BEGIN IMMEDIATE` together with its bookkeeping row, so two processes opening the same new
+    file apply each migration exactly once.
+    """
+    if conn.execute("PRAGMA user_version").fetchone()[0] == latest_version():
+        return []
+    applied: list[str] = []
+    for index, (name, apply) in enumerate(MIGRATIONS, start=1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations "
+                "(name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+            )
+            done = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone()
+            if not done:
+                apply(conn)
+                conn.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, time.time())
+                )
+                applied.append(name)
+            conn.execute(f"PRAGMA user_version = {index}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return applied

@@ -1,0 +1,269 @@
+"""The typed rows the store hands out, and their stable JSON shapes.
+
+Everything above the store (engine, CLI, TUI, users' scripts through `--json`) reads these frozen
+dataclasses, never raw rows; `to_json()` is the documented shape and changes only additively.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    TRAIN = "train"
+    TRANSFER = "transfer"
+    CONVERT = "convert"
+    BENCH = "bench"
+    IMPORT = "import"
+
+
+class Status(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    LOST = "lost"
+
+    @property
+    def is_final(self) -> bool:
+        return self in {Status.DONE, Status.FAILED, Status.STOPPED, Status.LOST}
+
+
+class ArtifactKind(StrEnum):
+    KERAS = "keras"
+    SAVED_MODEL = "saved_model"
+    TFLITE = "tflite"
+    CHECKPOINT = "checkpoint"
+
+
+def iso(timestamp: float | None) -> str | None:
+    """Unix seconds as an ISO-8601 UTC string, the form every JSON output uses."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def loads(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+def dumps(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One row of `experiments`: a job of some kind, its state and its summary."""
+
+    id: int
+    name: str
+    kind: str
+    status: str
+    model: str | None
+    dataset: str | None
+    parent_id: int | None
+    group_id: int | None
+    spec: dict[str, Any]
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    heartbeat_at: float | None
+    host: str | None
+    pid: int | None
+    backend: str
+    backend_job_id: str | None
+    error: str | None
+    stop_requested: bool
+    progress_epoch: int | None
+    progress_step: int | None
+    progress_steps: int | None
+    progress_at: float | None
+    best_metric: str | None
+    best_value: float | None
+    best_epoch: int | None
+    best_val_accuracy: float | None
+    final_metrics: dict[str, float]
+    epochs_run: int
+    stopped_early: bool | None
+    train_seconds: float | None
+    params: int | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Experiment:
+        values = dict(row)
+        values["spec"] = loads(values["spec"]) or {}
+        values["final_metrics"] = loads(values["final_metrics"]) or {}
+        values["stop_requested"] = bool(values["stop_requested"])
+        if values["stopped_early"] is not None:
+            values["stopped_early"] = bool(values["stopped_early"])
+        return cls(**values)
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds from start to finish (or to the last heartbeat while it runs)."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at or self.heartbeat_at or self.progress_at
+        return None if end is None else max(0.0, end - self.started_at)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "status": self.status,
+            "model": self.model,
+            "dataset": self.dataset,
+            "parent_id": self.parent_id,
+            "group_id": self.group_id,
+            "created_at": iso(self.created_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "duration_s": self.duration_s,
+            "host": self.host,
+            "pid": self.pid,
+            "backend": self.backend,
+            "backend_job_id": self.backend_job_id,
+            "error": self.error,
+            "progress": {
+                "epoch": self.progress_epoch,
+                "step": self.progress_step,
+                "steps": self.progress_steps,
+                "at": iso(self.progress_at),
+            },
+            "best": {
+                "metric": self.best_metric,
+                "value": self.best_value,
+                "epoch": self.best_epoch,
+            },
+            "best_val_accuracy": self.best_val_accuracy,
+            "final_metrics": self.final_metrics,
+            "epochs_run": self.epochs_run,
+            "stopped_early": self.stopped_early,
+            "train_seconds": self.train_seconds,
+            "params": self.params,
+        }
+
+
+EPOCH_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """One finished epoch (numbered from 1, as Keras prints them) with all its metrics."""
+
+    experiment_id: int
+    epoch: int
+    metrics: dict[str, float]
+    lr: float | None
+    seconds: float | None
+    at: float
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Epoch:
+        metrics = {name: row[name] for name in EPOCH_COLUMNS if row[name] is not None}
+        metrics.update(loads(row["extra"]) or {})
+        return cls(
+            row["experiment_id"], row["epoch"], metrics, row["lr"], row["seconds"], row["at"]
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "metrics": self.metrics,
+            "lr": self.lr,
+            "seconds": self.seconds,
+            "at": iso(self.at),
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to an experiment: started, best epoch, early stopping, failure..."""
+
+    id: int
+    experiment_id: int
+    at: float
+    kind: str
+    message: str
+    data: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Event:
+        return cls(
+            row["id"],
+            row["experiment_id"],
+            row["at"],
+            row["kind"],
+            row["message"],
+            loads(row["data"]) or {},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": iso(self.at),
+            "kind": self.kind,
+            "message": self.message,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file or folder an experiment produced, with size and content hash."""
+
+    id: int
+    experiment_id: int
+    kind: str
+    path: str
+    bytes: int
+    sha256: str
+    meta: dict[str, Any]
+    created_at: float
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Artifact:
+        values = dict(row)
+        values["meta"] = loads(values["meta"]) or {}
+        return cls(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "path": self.path,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "meta": self.meta,
+            "created_at": iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True)
+class ExperimentDetail:
+    """An experiment with everything recorded about it."""
+
+    experiment: Experiment
+    epochs: list[Epoch]
+    events: list[Event]
+    artifacts: list[Artifact]
+    children: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.experiment.to_json(),
+            "spec": self.experiment.spec,
+            "children": self.children,
+            "epochs": [e.to_json() for e in self.epochs],
+            "events": [e.to_json() for e in self.events],
+            "artifacts": [a.to_json() for a in self.artifacts],
+        }

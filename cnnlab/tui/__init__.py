@@ -1,0 +1,1 @@
+"""The Textual app: a client of the store and the engine that never imports TensorFlow."""
