@@ -1,0 +1,102 @@
+"""SqueezeNet 1.0 and 1.1 (Iandola et al. 2016), built here because keras.applications has none.
+
+Fire modules squeeze to few channels with 1x1 convolutions, then expand with parallel 1x1 and
+3x3 convolutions; the classifier is a 1x1 convolution and global average pooling, no dense layer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import keras
+
+# (squeeze, expand) per Fire module; "pool" marks a 3x3/2 max-pooling.
+_V1_0 = (
+    "pool",
+    (16, 64),
+    (16, 64),
+    (32, 128),
+    "pool",
+    (32, 128),
+    (48, 192),
+    (48, 192),
+    (64, 256),
+    "pool",
+    (64, 256),
+)
+_V1_1 = (
+    "pool",
+    (16, 64),
+    (16, 64),
+    "pool",
+    (32, 128),
+    (32, 128),
+    "pool",
+    (48, 192),
+    (48, 192),
+    (64, 256),
+    (64, 256),
+)
+
+
+def _fire(x: Any, index: int, squeeze: int, expand: int) -> Any:
+    from keras import layers
+
+    prefix = f"fire{index}"
+    x = layers.Conv2D(squeeze, 1, activation="relu", name=f"{prefix}_squeeze")(x)
+    left = layers.Conv2D(expand, 1, activation="relu", name=f"{prefix}_expand1x1")(x)
+    right = layers.Conv2D(expand, 3, padding="same", activation="relu", name=f"{prefix}_expand3x3")(
+        x
+    )
+    return layers.Concatenate(name=f"{prefix}_concat")([left, right])
+
+
+def _build(
+    input_shape: tuple[int, int, int],
+    num_classes: int,
+    width: float,
+    *,
+    stem: tuple[int, int],
+    plan: tuple[Any, ...],
+    name: str,
+) -> keras.Model:
+    import keras
+    from keras import layers
+
+    def scaled(units: int) -> int:
+        return max(1, round(units * width))
+
+    inputs = keras.Input(shape=input_shape, name="image")
+    stem_filters, stem_kernel = stem
+    x = layers.Conv2D(
+        scaled(stem_filters), stem_kernel, strides=2, activation="relu", name="conv1"
+    )(inputs)
+    fire_index, pool_index = 2, 1
+    for step in plan:
+        if step == "pool":
+            x = layers.MaxPooling2D(3, strides=2, name=f"pool{pool_index}")(x)
+            pool_index += 1
+        else:
+            squeeze, expand = step
+            x = _fire(x, fire_index, scaled(squeeze), scaled(expand))
+            fire_index += 1
+    x = layers.Dropout(0.5, name="dropout")(x)
+    x = layers.Conv2D(num_classes, 1, activation="relu", name="conv10")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = layers.Activation("softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_squeezenet(
+    input_shape: tuple[int, int, int], num_classes: int, *, width: float = 1.0
+) -> keras.Model:
+    """SqueezeNet 1.0: 96 filters 7x7/2 stem, pooling after fire4 and fire8."""
+    return _build(input_shape, num_classes, width, stem=(96, 7), plan=_V1_0, name="squeezenet")
+
+
+def build_squeezenet_1_1(
+    input_shape: tuple[int, int, int], num_classes: int, *, width: float = 1.0
+) -> keras.Model:
+    """SqueezeNet 1.1: 64 filters 3x3/2 stem, pooling after fire3 and fire5."""
+    return _build(input_shape, num_classes, width, stem=(64, 3), plan=_V1_1, name="squeezenet_1_1")
