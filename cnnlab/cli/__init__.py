@@ -45,8 +45,9 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 def _register() -> None:
     from cnnlab.cli.db import config_command, db_group
     from cnnlab.cli.experiments import ls_command, rm_command, show_command
+    from cnnlab.cli.models import models_group
 
-    for command in (ls_command, show_command, rm_command, db_group, config_command):
+    for command in (ls_command, show_command, rm_command, db_group, config_command, models_group):
         cli.add_command(command)
 
 
