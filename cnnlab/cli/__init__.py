@@ -45,9 +45,18 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 def _register() -> None:
     from cnnlab.cli.db import config_command, db_group
     from cnnlab.cli.experiments import ls_command, rm_command, show_command
+    from cnnlab.cli.jobs import (
+        engine_group,
+        logs_command,
+        resume_command,
+        stop_command,
+        train_command,
+    )
     from cnnlab.cli.models import models_group
 
     for command in (ls_command, show_command, rm_command, db_group, config_command, models_group):
+        cli.add_command(command)
+    for command in (train_command, stop_command, resume_command, logs_command, engine_group):
         cli.add_command(command)
 
 

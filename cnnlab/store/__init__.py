@@ -36,6 +36,7 @@ from cnnlab.store.errors import (
 from cnnlab.store.experiments import (
     SORTABLE,
     ExperimentQuery,
+    claim_next_queued,
     count_experiments,
     create_experiment,
     delete_experiments,
@@ -90,6 +91,7 @@ __all__ = [
     "append_epoch",
     "append_event",
     "artifact_path",
+    "claim_next_queued",
     "content_hash",
     "count_experiments",
     "create_experiment",

@@ -115,8 +115,15 @@ def set_status(
     error: str | None = None,
     pid: int | None = None,
     host: str | None = None,
-) -> None:
-    """Move an experiment to `status`, stamping start and finish times and who runs it."""
+    expect: tuple[str, ...] | None = None,
+    expect_heartbeat: float | None = None,
+) -> bool:
+    """Move an experiment to `status`, stamping start and finish times and who runs it.
+
+    With `expect`, the change happens only if the current status is one of those (and, with
+    `expect_heartbeat`, only if the heartbeat has not moved): returns whether it happened, so
+    that two processes racing to change one job cannot both win.
+    """
     status = _valid(Status, status, "status")
     now = time.time()
     assignments = ["status = ?", "error = ?"]
@@ -134,7 +141,35 @@ def set_status(
     elif Status(status).is_final:
         assignments.append("finished_at = ?")
         params.append(now)
-    _update(store, experiment_id, assignments, params)
+    else:  # queued again (resume)
+        assignments += ["finished_at = NULL", "stop_requested = 0"]
+    conditions = ""
+    condition_params: list[Any] = []
+    if expect is not None:
+        conditions = f" AND status IN ({', '.join('?' * len(expect))})"
+        condition_params = [_valid(Status, s, "status") for s in expect]
+        if expect_heartbeat is not None:
+            conditions += " AND heartbeat_at IS ?"
+            condition_params.append(expect_heartbeat)
+    return _update(store, experiment_id, assignments, params, conditions, condition_params)
+
+
+def claim_next_queued(store: Store, *, host: str | None = None) -> Experiment | None:
+    """Atomically take the oldest queued experiment and mark it running (None if none)."""
+    with store.write() as conn:
+        row = conn.execute(
+            "SELECT id FROM experiments WHERE status = 'queued' ORDER BY id LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        now = time.time()
+        conn.execute(
+            "UPDATE experiments SET status = 'running', started_at = coalesce(started_at, ?),"
+            " finished_at = NULL, heartbeat_at = ?, host = ?, pid = NULL, error = NULL,"
+            " stop_requested = 0 WHERE id = ?",
+            (now, now, host or socket.gethostname(), row[0]),
+        )
+    return get_experiment(store, row[0])
 
 
 def update_summary(store: Store, experiment_id: int, **fields: Any) -> None:
@@ -178,14 +213,27 @@ def request_stop(store: Store, experiment_id: int) -> None:
     _update(store, experiment_id, ["stop_requested = 1"], [])
 
 
-def _update(store: Store, experiment_id: int, assignments: list[str], params: list[Any]) -> None:
+def _update(
+    store: Store,
+    experiment_id: int,
+    assignments: list[str],
+    params: list[Any],
+    conditions: str = "",
+    condition_params: list[Any] | None = None,
+) -> bool:
+    """Run one UPDATE of an experiment; False if `conditions` did not hold."""
     with store.write() as conn:
         cursor = conn.execute(
-            f"UPDATE experiments SET {', '.join(assignments)} WHERE id = ?",
-            [*params, experiment_id],
+            f"UPDATE experiments SET {', '.join(assignments)} WHERE id = ?{conditions}",
+            [*params, experiment_id, *(condition_params or [])],
         )
         if cursor.rowcount == 0:
-            raise UnknownExperiment(experiment_id)
+            if not conn.execute(
+                "SELECT 1 FROM experiments WHERE id = ?", (experiment_id,)
+            ).fetchone():
+                raise UnknownExperiment(experiment_id)
+            return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from cnnlab.store import (
     add_artifact,
     append_epoch,
     append_event,
+    claim_next_queued,
     count_experiments,
     create_experiment,
     delete_experiments,
@@ -189,3 +190,36 @@ def test_delete_removes_rows_and_folders_and_keeps_children(store: Store) -> Non
     assert get_experiment(store, child).parent_id is None
     # AUTOINCREMENT: a deleted id (and its runs/ folder name) is never reused
     assert create_experiment(store, "train") == child + 1
+
+
+def test_conditional_status_changes_cannot_both_win(store: Store) -> None:
+    experiment_id = create_experiment(store, "train")
+    set_status(store, experiment_id, "running")
+    beat = get_experiment(store, experiment_id).heartbeat_at
+    assert set_status(store, experiment_id, "done", expect=("running",))
+    # a watcher that saw it running earlier must not overwrite the job's own outcome
+    assert not set_status(store, experiment_id, "lost", expect=("running",), expect_heartbeat=beat)
+    assert get_experiment(store, experiment_id).status == "done"
+    assert set_status(store, experiment_id, "queued", expect=("done",))
+    queued = get_experiment(store, experiment_id)
+    assert queued.finished_at is None
+    assert queued.started_at is not None  # the first start is kept across a resume
+
+
+def test_claiming_takes_the_oldest_queued_once(store: Store) -> None:
+    first = create_experiment(store, "train")
+    second = create_experiment(store, "train")
+    create_experiment(store, "train", status="done")
+    claimed = claim_next_queued(store, host="gpu-01")
+    assert claimed is not None
+    assert (claimed.id, claimed.status, claimed.host, claimed.pid) == (
+        first,
+        "running",
+        "gpu-01",
+        None,
+    )
+    assert claimed.heartbeat_at is not None
+    next_claim = claim_next_queued(store)
+    assert next_claim is not None
+    assert next_claim.id == second
+    assert claim_next_queued(store) is None

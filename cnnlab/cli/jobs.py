@@ -1,0 +1,248 @@
+"""`cnnlab train`, `stop`, `resume`, `logs` and `engine status|stop`: jobs from the shell."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cnnlab.cli.context import db_option, json_option, open_db, print_json
+from cnnlab.cli.follow import follow
+
+if TYPE_CHECKING:
+    from cnnlab.store import Store
+
+
+@click.command("train")
+@click.option("--model", "-m", required=True, help="Model from the zoo (`cnnlab models`).")
+@click.option(
+    "--data",
+    "-d",
+    required=True,
+    help="Dataset: a Fruits360-layout folder, a folder of class folders, or CIFAR100.",
+)
+@click.option(
+    "--val-split",
+    type=float,
+    default=None,
+    help="Fraction held out for validation when the data has no test split.",
+)
+@click.option("--epochs", type=int, default=50, show_default=True)
+@click.option("--batch", type=int, default=32, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True, help="Learning rate.")
+@click.option(
+    "--optimizer", type=click.Choice(["adam", "sgd", "rmsprop"]), default="adam", show_default=True
+)
+@click.option(
+    "--patience",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Early-stopping patience in epochs (-1: no early stopping).",
+)
+@click.option(
+    "--monitor",
+    type=click.Choice(["val_accuracy", "val_loss"]),
+    default="val_accuracy",
+    show_default=True,
+)
+@click.option(
+    "--input",
+    "input_size",
+    type=int,
+    default=None,
+    help="Input size in pixels (default: the model's).",
+)
+@click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--name", default="", help="A name to find the run by.")
+@click.option("--mixed-precision", is_flag=True, help="Train in mixed float16 (GPUs).")
+@click.option("--xla", is_flag=True, help="Compile the training step with XLA.")
+@click.option("--wait", is_flag=True, help="Follow the run and exit 0 only if it ends done.")
+@json_option
+@db_option
+@click.pass_context
+def train_command(
+    ctx: click.Context,
+    model: str,
+    data: str,
+    val_split: float | None,
+    epochs: int,
+    batch: int,
+    lr: float,
+    optimizer: str,
+    patience: int,
+    monitor: str,
+    input_size: int | None,
+    width: float,
+    seed: int,
+    name: str,
+    mixed_precision: bool,
+    xla: bool,
+    wait: bool,
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Queue a training run; it runs in the background and survives logging out."""
+    from cnnlab.data import validate_data_spec
+    from cnnlab.engine import TrainSpec, submit
+    from cnnlab.models import model_spec, resolve_input_shape
+
+    resolve_input_shape(model_spec(model), input_size)
+    data = validate_data_spec(data, val_split=val_split)
+    spec = TrainSpec(
+        model=model,
+        data=data,
+        epochs=epochs,
+        batch=batch,
+        lr=lr,
+        optimizer=optimizer,
+        patience=None if patience < 0 else patience,
+        monitor=monitor,
+        val_split=val_split,
+        input=input_size,
+        width=width,
+        seed=seed,
+        name=name,
+        mixed_precision=mixed_precision,
+        xla=xla,
+    )
+    store = open_db(ctx, db)
+    experiment_id = submit(store, spec)
+    if as_json and not wait:
+        print_json({"id": experiment_id, "status": "queued"})
+        return
+    click.echo(
+        f"Queued experiment {experiment_id}: {model} on {data}"
+        + ("" if wait else f". Follow it with `cnnlab logs {experiment_id} -f`."),
+        err=wait,
+    )
+    if wait:
+        status = follow(store, experiment_id, follow=True)
+        click.echo(f"Experiment {experiment_id} ended {status}.", err=True)
+        sys.exit(0 if status == "done" else 1)
+
+
+@click.command("stop")
+@click.argument("experiment_id", type=int)
+@db_option
+@click.pass_context
+def stop_command(ctx: click.Context, experiment_id: int, db: Path | None) -> None:
+    """Stop a job after its current batch (a checkpoint is written), or cancel a queued one."""
+    from cnnlab.engine import stop
+
+    outcome = stop(open_db(ctx, db), experiment_id)
+    if outcome == "stopping":
+        click.echo(f"Experiment {experiment_id} stops after its current batch.")
+    else:
+        click.echo(f"Experiment {experiment_id} cancelled.")
+
+
+@click.command("resume")
+@click.argument("experiment_id", type=int)
+@click.option("--wait", is_flag=True, help="Follow the run and exit 0 only if it ends done.")
+@db_option
+@click.pass_context
+def resume_command(ctx: click.Context, experiment_id: int, wait: bool, db: Path | None) -> None:
+    """Continue a stopped, lost or failed run from its last checkpoint."""
+    from cnnlab.engine import resume
+
+    store = open_db(ctx, db)
+    resume(store, experiment_id)
+    click.echo(f"Experiment {experiment_id} queued to resume from its last checkpoint.", err=wait)
+    if wait:
+        status = follow(store, experiment_id, follow=True)
+        sys.exit(0 if status == "done" else 1)
+
+
+@click.command("logs")
+@click.argument("experiment_id", type=int)
+@click.option("--follow", "-f", "follow_", is_flag=True, help="Keep following until it ends.")
+@click.option("--raw", is_flag=True, help="The job's own log file (stdout and stderr).")
+@db_option
+@click.pass_context
+def logs_command(
+    ctx: click.Context, experiment_id: int, follow_: bool, raw: bool, db: Path | None
+) -> None:
+    """Print a job's epochs and events, or its raw log; -f follows until it ends."""
+    from cnnlab.store import get_experiment
+
+    store = open_db(ctx, db)
+    get_experiment(store, experiment_id)
+    if raw:
+        _tail_raw(store, experiment_id, follow_)
+        return
+    follow(store, experiment_id, follow=follow_)
+
+
+def _tail_raw(store: Store, experiment_id: int, keep_following: bool) -> None:
+    import time
+
+    from cnnlab.store import get_experiment
+
+    path = store.run_dir(experiment_id) / "log.txt"
+    position = 0
+    while True:
+        if path.exists():
+            with path.open("rb") as handle:
+                handle.seek(position)
+                chunk = handle.read()
+                position = handle.tell()
+            sys.stdout.write(chunk.decode(errors="replace"))
+            sys.stdout.flush()
+        elif not keep_following:
+            click.echo(f"No log yet at {path}.", err=True)
+        if not keep_following or get_experiment(store, experiment_id).status in (
+            "done",
+            "failed",
+            "stopped",
+            "lost",
+        ):
+            return
+        time.sleep(0.3)
+
+
+@click.group("engine")
+def engine_group() -> None:
+    """The background scheduler that starts queued jobs."""
+
+
+@engine_group.command("status")
+@json_option
+@db_option
+@click.pass_context
+def engine_status_command(ctx: click.Context, as_json: bool, db: Path | None) -> None:
+    """Whether the scheduler runs, its limits, and the jobs it manages."""
+    from cnnlab.engine import ensure_scheduler, mark_lost, scheduler_status
+
+    store = open_db(ctx, db)
+    mark_lost(store)
+    status = scheduler_status(store)
+    if not status.running and status.queued_jobs:
+        ensure_scheduler(store)  # jobs are waiting and nobody serves them: restart it
+        status = scheduler_status(store)
+    if as_json:
+        print_json(status.to_json())
+        return
+    state = f"running (pid {status.pid})" if status.running else "not running"
+    click.echo(f"scheduler   {state}")
+    if status.running:
+        click.echo(f"parallel    {status.max_parallel}")
+        click.echo(f"gpus        {', '.join(status.gpus) or 'none'}")
+    click.echo(f"running     {', '.join(map(str, status.running_jobs)) or 'none'}")
+    click.echo(f"queued      {status.queued_jobs}")
+
+
+@engine_group.command("stop")
+@db_option
+@click.pass_context
+def engine_stop_command(ctx: click.Context, db: Path | None) -> None:
+    """Stop the scheduler; running jobs go on, queued ones wait for the next one."""
+    from cnnlab.engine import stop_scheduler
+
+    if stop_scheduler(open_db(ctx, db)):
+        click.echo("Scheduler stopped; running jobs continue.")
+    else:
+        click.echo("No scheduler was running.")

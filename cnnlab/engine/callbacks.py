@@ -1,0 +1,194 @@
+"""Keras callbacks that turn `model.fit` into rows and events in the store, live.
+
+`ResumableEarlyStopping` is Keras' EarlyStopping whose state survives a resume.
+`ReportingCallback` runs after it: it writes each epoch, throttled in-epoch progress, new-best
+and early-stopping events, a checkpoint per epoch, and turns a stop request into
+`model.stop_training = True` after the current batch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import keras
+
+from cnnlab.engine.checkpoint import Checkpoints, CheckpointState
+from cnnlab.engine.reporter import Reporter
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """EarlyStopping that starts from a checkpoint's state instead of from scratch."""
+
+    def __init__(
+        self,
+        *,
+        initial_state: dict[str, Any] | None = None,
+        initial_best_weights: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.initial_state = initial_state or {}
+        self.initial_best_weights = initial_best_weights
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        super().on_train_begin(logs)
+        if self.initial_state:
+            self.wait = int(self.initial_state.get("wait", 0))
+            self.best = self.initial_state.get("best")
+            self.best_epoch = int(self.initial_state.get("best_epoch", 0))
+            self.best_weights = self.initial_best_weights
+
+    def state(self) -> dict[str, Any]:
+        best = None if self.best is None else float(self.best)
+        return {"wait": self.wait, "best": best, "best_epoch": self.best_epoch}
+
+
+def _float(value: Any) -> float:
+    return float(value.numpy() if hasattr(value, "numpy") else value)
+
+
+class ReportingCallback(keras.callbacks.Callback):
+    """Reports a fit to a `Reporter` as it happens (see module docstring)."""
+
+    def __init__(
+        self,
+        reporter: Reporter,
+        *,
+        monitor: str,
+        mode: str,
+        total_epochs: int,
+        checkpoints: Checkpoints,
+        state: CheckpointState,
+        early_stopping: ResumableEarlyStopping | None,
+    ) -> None:
+        super().__init__()
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.reporter = reporter
+        self.monitor = monitor
+        self.mode = mode
+        self.total_epochs = total_epochs
+        self.checkpoints = checkpoints
+        self.state = state
+        self.early_stopping = early_stopping
+        self.user_stopped = False
+        self.early_stopped = False
+        self._epoch_started = 0.0
+        self._steps: int | None = None
+        self._warned_missing = False
+        self._saved_best_epoch: int | None = None
+        self.last_metrics: dict[str, float] = {}
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.user_stopped = False
+        self.early_stopped = False
+        self._steps = self.params.get("steps") if self.params else None
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch_started = time.perf_counter()
+        self.reporter.progress(epoch + 1, 0, self._steps)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.reporter.progress(self.state.completed_epochs + 1, batch + 1, self._steps)
+        if self.reporter.stop_requested() and not self.user_stopped:
+            self.user_stopped = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        seconds = time.perf_counter() - self._epoch_started
+        number = epoch + 1
+        if self.user_stopped:
+            # The epoch was cut short: its metrics are partial and it reruns on resume.
+            self._save_checkpoint()
+            self.reporter.event(
+                "stop_requested",
+                f"Stopped during epoch {number}; resume reruns it from the start.",
+                {"epoch": number},
+            )
+            return
+        metrics = {name: _float(value) for name, value in (logs or {}).items()}
+        self.last_metrics = metrics
+        lr = self._learning_rate()
+        self.reporter.epoch(number, metrics, lr=lr, seconds=seconds)
+        self.state.completed_epochs = number
+        self.state.train_seconds += seconds
+        self._track_best(number, metrics)
+        if self.early_stopping is not None:
+            self.state.early_stopping = self.early_stopping.state()
+            if self.model.stop_training and self.early_stopping.stopped_epoch == epoch:
+                self.early_stopped = True
+                self._report_early_stop(number)
+        path = self._save_checkpoint()
+        self.reporter.event(
+            "checkpoint", f"Checkpoint after epoch {number}.", {"epoch": number, "path": path.name}
+        )
+        if self.reporter.stop_requested() and not self.model.stop_training:
+            self.user_stopped = True
+            self.model.stop_training = True
+            self.reporter.event(
+                "stop_requested", f"Stopped after epoch {number}.", {"epoch": number}
+            )
+
+    def _learning_rate(self) -> float | None:
+        try:
+            return _float(self.model.optimizer.learning_rate)
+        except (AttributeError, TypeError, ValueError):
+            return None
+
+    def _track_best(self, number: int, metrics: dict[str, float]) -> None:
+        current = metrics.get(self.monitor)
+        if current is None or math.isnan(current):
+            if not self._warned_missing:
+                self._warned_missing = True
+                self.reporter.event(
+                    "warning",
+                    f"Monitored metric {self.monitor!r} is missing; available: "
+                    f"{', '.join(sorted(metrics))}.",
+                )
+            return
+        best = self.state.best.get("value")
+        better = best is None or (current < best if self.mode == "min" else current > best)
+        if better:
+            self.state.best = {"metric": self.monitor, "value": current, "epoch": number}
+            self.reporter.summary(best_metric=self.monitor, best_value=current, best_epoch=number)
+            self.reporter.event(
+                "best_epoch",
+                f"New best {self.monitor} {current:.4f}.",
+                {"epoch": number, "metric": self.monitor, "value": current},
+            )
+
+    def _report_early_stop(self, number: int) -> None:
+        assert self.early_stopping is not None
+        best_epoch = self.early_stopping.best_epoch + 1
+        restored = bool(self.early_stopping.restore_best_weights)
+        best = self.early_stopping.best
+        self.reporter.event(
+            "early_stopping",
+            f"Epoch {number}: early stopping; best {self.monitor} "
+            f"{_float(best):.4f} at epoch {best_epoch}"
+            + (", best weights restored." if restored else "."),
+            {
+                "stopped_epoch": number,
+                "monitor": self.monitor,
+                "best_value": None if best is None else _float(best),
+                "best_epoch": best_epoch,
+                "patience": self.early_stopping.patience,
+                "restored_best_weights": restored,
+            },
+        )
+
+    def _save_checkpoint(self) -> Any:
+        best_weights = None
+        stopping = self.early_stopping
+        # The best weights only need writing when they changed.
+        if (
+            stopping is not None
+            and stopping.restore_best_weights
+            and stopping.best_weights is not None
+            and stopping.best_epoch != self._saved_best_epoch
+        ):
+            best_weights = stopping.best_weights
+            self._saved_best_epoch = stopping.best_epoch
+        return self.checkpoints.save(self.model, self.state, best_weights)

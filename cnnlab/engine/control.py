@@ -1,0 +1,91 @@
+"""What the CLI and the TUI ask of the engine: submit, stop, resume. Plain typed functions.
+
+Each validates first and changes nothing when the request makes no sense (stopping a finished
+job, resuming a running one), so a wrong keypress never costs a run.
+"""
+
+from __future__ import annotations
+
+from cnnlab.engine.liveness import mark_lost
+from cnnlab.engine.scheduler import ensure_scheduler
+from cnnlab.engine.spec import JobSpec
+from cnnlab.errors import CnnlabError
+from cnnlab.store import (
+    Store,
+    append_event,
+    create_experiment,
+    get_experiment,
+    request_stop,
+    set_status,
+)
+
+
+def submit(
+    store: Store,
+    spec: JobSpec,
+    *,
+    parent_id: int | None = None,
+    group_id: int | None = None,
+    start_scheduler: bool = True,
+) -> int:
+    """Queue a job and make sure a scheduler will run it; returns the experiment id."""
+    experiment_id = create_experiment(
+        store,
+        spec.kind,
+        name=spec.name,
+        spec=spec.to_dict(),
+        model=spec.model,
+        dataset=spec.data,
+        parent_id=parent_id,
+        group_id=group_id,
+    )
+    append_event(store, experiment_id, "queued", f"{spec.kind} {spec.model} on {spec.data}")
+    if start_scheduler:
+        ensure_scheduler(store)
+    return experiment_id
+
+
+def stop(store: Store, experiment_id: int) -> str:
+    """Stop a job: a running one after its current batch, a queued one at once."""
+    mark_lost(store)
+    experiment = get_experiment(store, experiment_id)
+    if experiment.status == "queued":
+        if set_status(store, experiment_id, "stopped", expect=("queued",)):
+            append_event(store, experiment_id, "stopped", "Cancelled before it started.")
+            return "stopped"
+        experiment = get_experiment(store, experiment_id)
+    if experiment.status == "running":
+        request_stop(store, experiment_id)
+        append_event(
+            store,
+            experiment_id,
+            "stop_requested",
+            "Stop requested; the job ends after its current batch.",
+        )
+        return "stopping"
+    raise CnnlabError(
+        f"Experiment {experiment_id} is {experiment.status}; only queued or running jobs can "
+        "be stopped."
+    )
+
+
+RESUMABLE = ("stopped", "lost", "failed")
+
+
+def resume(store: Store, experiment_id: int) -> None:
+    """Queue a stopped, lost or failed job again; it continues from its last checkpoint."""
+    mark_lost(store)
+    experiment = get_experiment(store, experiment_id)
+    if experiment.status not in RESUMABLE:
+        raise CnnlabError(
+            f"Experiment {experiment_id} is {experiment.status}; only stopped, lost or failed "
+            "jobs can be resumed."
+        )
+    if experiment.kind not in ("train", "transfer"):
+        raise CnnlabError(f"{experiment.kind} jobs cannot be resumed; submit them again.")
+    if not set_status(store, experiment_id, "queued", expect=RESUMABLE):
+        raise CnnlabError(f"Experiment {experiment_id} changed state meanwhile; try again.")
+    append_event(
+        store, experiment_id, "resume_requested", f"Resume requested (was {experiment.status})."
+    )
+    ensure_scheduler(store)

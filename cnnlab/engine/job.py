@@ -1,0 +1,126 @@
+"""The job process: `python -m cnnlab.engine.job DB ID` runs one experiment to its end.
+
+It runs in its own session (started by the scheduler), so closing the TUI or the SSH
+connection never reaches it. Whatever happens, it leaves the row in a final state with a
+one-line reason: `done`, `stopped`, or `failed` (the traceback goes to runs/<id>/log.txt).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+from types import FrameType
+
+from cnnlab.engine.environment import environment
+from cnnlab.engine.liveness import HEARTBEAT_S
+from cnnlab.engine.reporter import StoreReporter
+from cnnlab.engine.spec import spec_from_dict
+from cnnlab.errors import CnnlabError
+from cnnlab.store import Store, get_experiment, heartbeat, open_store
+
+
+def run_job(store: Store, experiment_id: int) -> str:
+    """Run one experiment in this process; returns its final status."""
+    experiment = get_experiment(store, experiment_id)
+    run_dir = store.run_dir(experiment_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    reporter = StoreReporter(store, experiment_id)
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        reporter.stop_signalled = True
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    reporter.status("running", pid=os.getpid())
+    beating = _start_heartbeat(store.path, experiment_id)
+    try:
+        spec = spec_from_dict(experiment.spec)
+        (run_dir / "spec.json").write_text(_json(experiment.spec))
+        if spec.kind != "train":
+            raise CnnlabError(f"Jobs of kind {spec.kind!r} are not supported yet.")
+        from cnnlab.engine.train import run_train
+
+        reporter.event(
+            "started", f"pid {os.getpid()} on {os.uname().nodename}", environment(Path.cwd())
+        )
+        outcome = run_train(spec, reporter, run_dir)
+    except BaseException as exc:  # the row must always say why the job ended
+        reason = failure_reason(exc)
+        traceback.print_exc()
+        reporter.event(
+            "failed", reason, {"exception": type(exc).__name__, "log": str(run_dir / "log.txt")}
+        )
+        reporter.status("failed", error=reason)
+        if not isinstance(exc, Exception):
+            raise
+        return "failed"
+    finally:
+        beating.set()
+    if outcome.stopped_by_user:
+        reporter.status("stopped", error=None)
+        reporter.event(
+            "stopped",
+            f"Stopped after {outcome.completed_epochs} epoch(s); "
+            f"`cnnlab resume {experiment_id}` continues.",
+        )
+        return "stopped"
+    reporter.status("done")
+    reporter.event(
+        "done",
+        f"{outcome.completed_epochs} epoch(s)"
+        + (", stopped early" if outcome.early_stopped else ""),
+    )
+    return "done"
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line that says what went wrong, for the row and the TUI."""
+    if isinstance(exc, CnnlabError):
+        return str(exc)
+    name = type(exc).__name__
+    if isinstance(exc, MemoryError) or name == "ResourceExhaustedError":
+        return (
+            f"Out of memory ({name}); lower --batch or the input size, or free the GPU, "
+            "then resume or resubmit."
+        )
+    if isinstance(exc, KeyboardInterrupt):
+        return "Interrupted (SIGINT)."
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{name}: {first}" if first else name
+
+
+def _start_heartbeat(db_path: Path, experiment_id: int) -> threading.Event:
+    """Beat from a thread with its own connection, so long epochs never look dead."""
+    done = threading.Event()
+
+    def beat() -> None:
+        with open_store(db_path) as own:
+            while not done.wait(HEARTBEAT_S):
+                try:
+                    heartbeat(own, experiment_id)
+                except CnnlabError as exc:  # a busy moment must not kill the job
+                    print(f"heartbeat skipped: {exc}", file=sys.stderr)
+
+    threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+    return done
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value, indent=2, sort_keys=True)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or not argv[1].isdigit():
+        print("usage: python -m cnnlab.engine.job DATABASE EXPERIMENT_ID", file=sys.stderr)
+        return 2
+    with open_store(argv[0]) as store:
+        return 0 if run_job(store, int(argv[1])) in ("done", "stopped") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

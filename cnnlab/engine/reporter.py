@@ -1,0 +1,93 @@
+"""The one small interface a job reports through, and its SQLite implementation.
+
+Jobs never write the store directly: they call a `Reporter`. The local backend's reporter
+writes SQLite; a job on another node (Slurm) can get one that writes files in its run folder,
+and nothing in the training code changes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from cnnlab.store import (
+    Store,
+    add_artifact,
+    append_epoch,
+    append_event,
+    get_experiment,
+    heartbeat,
+    set_progress,
+    set_status,
+    update_summary,
+)
+
+PROGRESS_INTERVAL_S = 0.5  # at most 2 progress writes per second
+STOP_POLL_INTERVAL_S = 0.5
+
+
+class Reporter(Protocol):
+    """Everything a running job tells the outside world."""
+
+    def status(self, status: str, *, error: str | None = None, pid: int | None = None) -> None: ...
+    def epoch(
+        self, epoch: int, metrics: Mapping[str, float], *, lr: float | None, seconds: float
+    ) -> None: ...
+    def progress(self, epoch: int, step: int, steps: int | None) -> None: ...
+    def event(
+        self, kind: str, message: str = "", data: Mapping[str, Any] | None = None
+    ) -> None: ...
+    def artifact(self, kind: str, path: Path, meta: Mapping[str, Any] | None = None) -> None: ...
+    def summary(self, **fields: Any) -> None: ...
+    def heartbeat(self) -> None: ...
+    def stop_requested(self) -> bool: ...
+
+
+class StoreReporter:
+    """Reports straight into the SQLite store (jobs on the machine that holds it)."""
+
+    def __init__(self, store: Store, experiment_id: int) -> None:
+        self.store = store
+        self.experiment_id = experiment_id
+        self.stop_signalled = False  # set by the job's SIGTERM handler
+        self._last_progress = 0.0
+        self._last_stop_poll = 0.0
+        self._stop_flag = False
+
+    def status(self, status: str, *, error: str | None = None, pid: int | None = None) -> None:
+        set_status(self.store, self.experiment_id, status, error=error, pid=pid)
+
+    def epoch(
+        self, epoch: int, metrics: Mapping[str, float], *, lr: float | None, seconds: float
+    ) -> None:
+        append_epoch(self.store, self.experiment_id, epoch, metrics, lr=lr, seconds=seconds)
+
+    def progress(self, epoch: int, step: int, steps: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last_progress < PROGRESS_INTERVAL_S and step != steps:
+            return
+        self._last_progress = now
+        set_progress(self.store, self.experiment_id, epoch=epoch, step=step, steps=steps)
+
+    def event(self, kind: str, message: str = "", data: Mapping[str, Any] | None = None) -> None:
+        append_event(self.store, self.experiment_id, kind, message, data)
+
+    def artifact(self, kind: str, path: Path, meta: Mapping[str, Any] | None = None) -> None:
+        add_artifact(self.store, self.experiment_id, kind, path, meta=meta)
+
+    def summary(self, **fields: Any) -> None:
+        update_summary(self.store, self.experiment_id, **fields)
+
+    def heartbeat(self) -> None:
+        heartbeat(self.store, self.experiment_id)
+
+    def stop_requested(self) -> bool:
+        if self.stop_signalled or self._stop_flag:
+            return True
+        now = time.monotonic()
+        if now - self._last_stop_poll >= STOP_POLL_INTERVAL_S:
+            self._last_stop_poll = now
+            self._stop_flag = get_experiment(self.store, self.experiment_id).stop_requested
+        return self._stop_flag

@@ -1,0 +1,309 @@
+"""The scheduler: one small detached process per database that starts queued jobs.
+
+Started on demand (`ensure_scheduler`) in its own session, so it and its jobs outlive the shell,
+the TUI and the SSH connection. An exclusive `flock` on `runs/.scheduler.lock` makes it one per
+database; claims are atomic in SQLite, so a second scheduler (or one restarted after a kill)
+never runs a job twice. It exits after `engine.idle_timeout_s` with nothing to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from cnnlab.config import load_config
+from cnnlab.engine.environment import gpu_names
+from cnnlab.engine.liveness import mark_lost
+from cnnlab.store import (
+    ExperimentQuery,
+    Store,
+    append_event,
+    claim_next_queued,
+    count_experiments,
+    open_store,
+    set_status,
+)
+
+POLL_S = 0.25
+LOST_CHECK_S = 5.0
+
+
+def lock_path(store: Store) -> Path:
+    return store.runs_dir / ".scheduler.lock"
+
+
+def state_path(store: Store) -> Path:
+    return store.runs_dir / ".scheduler.json"
+
+
+@dataclass(frozen=True)
+class SchedulerStatus:
+    running: bool
+    pid: int | None
+    started_at: float | None
+    heartbeat_at: float | None
+    max_parallel: int | None
+    gpus: list[str]
+    running_jobs: list[int]
+    queued_jobs: int
+
+    def to_json(self) -> dict[str, Any]:
+        from cnnlab.store.records import iso
+
+        return {
+            "running": self.running,
+            "pid": self.pid,
+            "started_at": iso(self.started_at),
+            "heartbeat_at": iso(self.heartbeat_at),
+            "max_parallel": self.max_parallel,
+            "gpus": self.gpus,
+            "running_jobs": self.running_jobs,
+            "queued_jobs": self.queued_jobs,
+        }
+
+
+def is_running(store: Store) -> bool:
+    """Whether a scheduler holds this database's lock right now."""
+    path = lock_path(store)
+    if not path.exists():
+        return False
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def scheduler_status(store: Store) -> SchedulerStatus:
+    running = is_running(store)
+    state: dict[str, Any] = {}
+    if running and state_path(store).exists():
+        with contextlib.suppress(OSError, ValueError):
+            state = json.loads(state_path(store).read_text())
+    jobs = [e.id for e in _running(store)]
+    return SchedulerStatus(
+        running=running,
+        pid=state.get("pid"),
+        started_at=state.get("started_at"),
+        heartbeat_at=state.get("heartbeat_at"),
+        max_parallel=state.get("max_parallel"),
+        gpus=state.get("gpus", []),
+        running_jobs=jobs,
+        queued_jobs=count_experiments(store, ExperimentQuery(status=("queued",))),
+    )
+
+
+def ensure_scheduler(store: Store) -> bool:
+    """Start a scheduler for `store` unless one runs; returns True if one was started."""
+    if is_running(store):
+        return False
+    store.runs_dir.mkdir(parents=True, exist_ok=True)
+    log = (store.runs_dir / "scheduler.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cnnlab.engine.scheduler", str(store.path)],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        close_fds=True,
+        cwd=store.path.parent,
+    )
+    log.close()
+    # Reap it if it exits while we still live (a TUI runs for hours), without blocking.
+    threading.Thread(target=process.wait, name="scheduler-reaper", daemon=True).start()
+    deadline = time.monotonic() + 5.0  # so that `engine status` right after says "running"
+    while time.monotonic() < deadline and process.poll() is None and not is_running(store):
+        time.sleep(0.02)
+    return True
+
+
+def stop_scheduler(store: Store, timeout_s: float = 10.0) -> bool:
+    """Ask the scheduler to exit (its jobs keep running); returns True if one was stopped."""
+    status = scheduler_status(store)
+    if not status.running or status.pid is None:
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(status.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and is_running(store):
+        time.sleep(0.05)
+    return True
+
+
+def write_state(store: Store, **state: Any) -> None:
+    """Publish who serves this database (read by `cnnlab engine status` and `engine stop`)."""
+    state = {"pid": os.getpid(), "host": socket.gethostname(), "heartbeat_at": time.time(), **state}
+    path = state_path(store)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state))
+    os.replace(temporary, path)
+
+
+def _running(store: Store) -> list[Any]:
+    from cnnlab.store import list_experiments
+
+    return list_experiments(store, ExperimentQuery(status=("running",), limit=10_000))
+
+
+class Scheduler:
+    """The loop of the scheduler process."""
+
+    def __init__(self, store: Store, lock: IO[str]) -> None:
+        self.store = store
+        self.lock = lock
+        config = load_config(store.path)
+        self.gpus = gpu_names()
+        self.max_parallel = config.engine.max_parallel or max(1, len(self.gpus))
+        self.idle_timeout_s = config.engine.idle_timeout_s
+        self.children: dict[int, tuple[subprocess.Popen[bytes], str | None]] = {}
+        self.stopping = False
+        self.started_at = time.time()
+        self.host = socket.gethostname()
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        idle_since = time.monotonic()
+        last_lost_check = 0.0
+        while not self.stopping:
+            self._write_state()
+            self._reap()
+            if time.monotonic() - last_lost_check > LOST_CHECK_S:
+                mark_lost(self.store)
+                last_lost_check = time.monotonic()
+            self._start_queued()
+            if self.children or count_experiments(
+                self.store, ExperimentQuery(status=("queued", "running"))
+            ):
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > self.idle_timeout_s:
+                break
+            time.sleep(POLL_S)
+        print(f"scheduler {os.getpid()} exiting", flush=True)
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.stopping = True
+
+    def _write_state(self) -> None:
+        state = {
+            "pid": os.getpid(),
+            "host": self.host,
+            "started_at": self.started_at,
+            "heartbeat_at": time.time(),
+            "max_parallel": self.max_parallel,
+            "gpus": self.gpus,
+        }
+        path = state_path(self.store)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state))
+        os.replace(temporary, path)
+
+    def _reap(self) -> None:
+        for experiment_id, (process, _gpu) in list(self.children.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            del self.children[experiment_id]
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            reason = (
+                f"Job process {process.pid} {how} before reporting an outcome; see "
+                f"{self.store.run_dir(experiment_id) / 'log.txt'}."
+            )
+            if set_status(self.store, experiment_id, "lost", error=reason, expect=("running",)):
+                append_event(
+                    self.store,
+                    experiment_id,
+                    "lost",
+                    reason,
+                    {"exit_code": code, "pid": process.pid},
+                )
+
+    def _free_gpu(self) -> str | None:
+        if not self.gpus:
+            return None
+        busy = {gpu for _, gpu in self.children.values()}
+        free = [str(i) for i in range(len(self.gpus)) if str(i) not in busy]
+        return free[0] if free else None
+
+    def _start_queued(self) -> None:
+        while len(_running(self.store)) < self.max_parallel:
+            if self.gpus and self._free_gpu() is None:
+                return
+            experiment = claim_next_queued(self.store, host=self.host)
+            if experiment is None:
+                return
+            self._spawn(experiment.id)
+
+    def _spawn(self, experiment_id: int) -> None:
+        run_dir = self.store.run_dir(experiment_id)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        gpu = self._free_gpu()
+        env = dict(os.environ)
+        if gpu is not None:
+            env["CUDA_VISIBLE_DEVICES"] = gpu
+        with (run_dir / "log.txt").open("ab") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "cnnlab.engine.job",
+                    str(self.store.path),
+                    str(experiment_id),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+                env=env,
+                cwd=self.store.path.parent,
+            )
+        self.children[experiment_id] = (process, gpu)
+        set_status(
+            self.store,
+            experiment_id,
+            "running",
+            pid=process.pid,
+            host=self.host,
+            expect=("running",),
+        )
+        print(
+            f"started job {experiment_id} as pid {process.pid}"
+            + (f" on GPU {gpu}" if gpu is not None else ""),
+            flush=True,
+        )
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m cnnlab.engine.scheduler DATABASE", file=sys.stderr)
+        return 2
+    store = open_store(argv[0])
+    store.runs_dir.mkdir(parents=True, exist_ok=True)
+    lock = lock_path(store).open("a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("another scheduler already serves this database", flush=True)
+        return 0
+    write_state(store, started_at=time.time())  # before anything slow: the pid is known at once
+    print(f"scheduler {os.getpid()} serving {store.path}", flush=True)
+    Scheduler(store, lock).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

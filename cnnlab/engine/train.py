@@ -1,0 +1,175 @@
+"""The training job: build (or resume) the model, fit with early stopping, save and export.
+
+This is the only engine module that imports TensorFlow, and only the job process imports it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cnnlab.engine.checkpoint import Checkpoints, CheckpointState
+from cnnlab.engine.reporter import Reporter
+from cnnlab.engine.spec import TrainSpec
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """How a fit ended."""
+
+    stopped_by_user: bool
+    early_stopped: bool
+    completed_epochs: int
+
+
+def run_train(spec: TrainSpec, reporter: Reporter, run_dir: Path) -> TrainOutcome:
+    import keras
+
+    from cnnlab.data import load_training_data
+    from cnnlab.engine.callbacks import ReportingCallback, ResumableEarlyStopping
+    from cnnlab.models import build_model, count_model
+
+    keras.utils.set_random_seed(spec.seed)
+    if spec.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    checkpoints = Checkpoints(run_dir)
+    state = checkpoints.load()
+    data = load_training_data(
+        spec.data,
+        input_size=spec.input or _default_input(spec.model),
+        batch=spec.batch,
+        val_split=spec.val_split,
+        seed=spec.seed,
+    )
+    reporter.event("data", data.describe(), data.to_json())
+    if state is not None:
+        model = keras.models.load_model(checkpoints.model_path(state))
+        best_weights = _best_weights(model, checkpoints, state)
+        reporter.event(
+            "resumed",
+            f"Resumed after epoch {state.completed_epochs} from {state.model_file}.",
+            {
+                "completed_epochs": state.completed_epochs,
+                "early_stopping": state.early_stopping,
+                "best": state.best,
+            },
+        )
+    else:
+        state = CheckpointState()
+        best_weights = None
+        model = build_model(spec.model, spec.input or None, data.num_classes, width=spec.width)
+        model.compile(
+            optimizer=_optimizer(spec),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            jit_compile=spec.xla,
+        )
+    counts = count_model(model)
+    reporter.summary(params=counts.total_params)
+    if state.completed_epochs >= spec.epochs:
+        reporter.event("note", f"All {spec.epochs} epochs were already done.")
+    early_stopping = None
+    if spec.patience is not None:
+        early_stopping = ResumableEarlyStopping(
+            monitor=spec.monitor,
+            mode=spec.mode,
+            patience=spec.patience,
+            restore_best_weights=spec.restore_best_weights,
+            verbose=1,
+            initial_state=state.early_stopping,
+            initial_best_weights=best_weights,
+        )
+    reporting = ReportingCallback(
+        reporter,
+        monitor=spec.monitor,
+        mode=spec.mode,
+        total_epochs=spec.epochs,
+        checkpoints=checkpoints,
+        state=state,
+        early_stopping=early_stopping,
+    )
+    callbacks: list[Any] = [c for c in (early_stopping, reporting) if c is not None]
+    started = time.perf_counter()
+    if state.completed_epochs < spec.epochs and not reporter.stop_requested():
+        model.fit(
+            data.train,
+            validation_data=data.validation,
+            epochs=spec.epochs,
+            initial_epoch=state.completed_epochs,
+            callbacks=callbacks,
+            verbose=2,
+        )
+    elif reporter.stop_requested():
+        reporting.user_stopped = True
+        checkpoints.save(model, state, None)
+    fit_seconds = time.perf_counter() - started
+    if reporting.user_stopped:
+        return TrainOutcome(True, False, state.completed_epochs)
+    _save_results(model, reporter, run_dir, state, reporting, counts)
+    reporter.event("fit_done", f"fit took {fit_seconds:.1f} s", {"seconds": fit_seconds})
+    return TrainOutcome(False, reporting.early_stopped, state.completed_epochs)
+
+
+def _default_input(model_name: str) -> int:
+    from cnnlab.models import model_spec
+
+    return model_spec(model_name).default_input
+
+
+def _optimizer(spec: TrainSpec) -> Any:
+    import keras
+
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+        "rmsprop": keras.optimizers.RMSprop,
+    }
+    return optimizers[spec.optimizer](learning_rate=spec.lr)
+
+
+def _best_weights(model: Any, checkpoints: Checkpoints, state: CheckpointState) -> Any:
+    path = checkpoints.best_weights_path(state)
+    if path is None:
+        return None
+    current = model.get_weights()
+    model.load_weights(path)
+    best = model.get_weights()
+    model.set_weights(current)
+    return best
+
+
+def _save_results(
+    model: Any,
+    reporter: Reporter,
+    run_dir: Path,
+    state: CheckpointState,
+    reporting: Any,
+    counts: Any,
+) -> None:
+    """Save the final (best, when restored) model as .keras and a SavedModel, and summarise."""
+    keras_path = run_dir / "model.keras"
+    model.save(keras_path)
+    meta = {
+        "params": counts.total_params,
+        "trainable_params": counts.trainable_params,
+        "macs": counts.macs,
+        "input_shape": list(model.input_shape[1:]),
+        "classes": int(model.output_shape[-1]),
+    }
+    reporter.artifact("keras", keras_path, meta)
+    saved_model = run_dir / "saved_model"
+    model.export(saved_model, verbose=False)
+    reporter.artifact("saved_model", saved_model, meta)
+    reporter.event(
+        "artifacts",
+        "Saved model.keras and the SavedModel export.",
+        {"keras": keras_path.name, "saved_model": saved_model.name},
+    )
+    reporter.summary(
+        epochs_run=state.completed_epochs,
+        stopped_early=reporting.early_stopped,
+        final_metrics=reporting.last_metrics,
+        train_seconds=round(state.train_seconds, 3),
+    )
