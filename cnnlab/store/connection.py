@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ class Store:
     path: Path
     conn: sqlite3.Connection
     busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+    # One store may be shared by the UI thread and its workers: calls take turns.
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def runs_dir(self) -> Path:
@@ -48,7 +51,7 @@ class Store:
         return self.runs_dir / str(int(experiment_id))
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with translated(self.path, self.busy_timeout_s):
+        with self.lock, translated(self.path, self.busy_timeout_s):
             return self.conn.execute(sql, params).fetchall()
 
     @contextmanager
@@ -58,7 +61,7 @@ class Store:
         Taking the lock first means waiting writers queue on the busy timeout instead of
         failing when a read transaction tries to upgrade.
         """
-        with translated(self.path, self.busy_timeout_s):
+        with self.lock, translated(self.path, self.busy_timeout_s):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -70,7 +73,7 @@ class Store:
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Several reads that see one consistent state while jobs keep writing."""
-        with translated(self.path, self.busy_timeout_s):
+        with self.lock, translated(self.path, self.busy_timeout_s):
             self.conn.execute("BEGIN DEFERRED")
             try:
                 yield
@@ -93,7 +96,9 @@ def open_store(path: Path | str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT
     is_new = _check_before_opening(path, busy_timeout_s)
     try:
         with translated(path, busy_timeout_s):
-            conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None)
+            conn = sqlite3.connect(
+                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
             conn.row_factory = sqlite3.Row
             try:
                 conn.execute("PRAGMA foreign_keys = ON")

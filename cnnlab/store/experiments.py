@@ -42,6 +42,19 @@ SORTABLE = (
     "params",
 )
 
+NUMERIC = (
+    "id",
+    "best_val_accuracy",
+    "best_value",
+    "epochs_run",
+    "train_seconds",
+    "params",
+    "created_at",
+    "started_at",
+    "finished_at",
+)
+COMPARISONS = ("<", "<=", ">", ">=", "=", "!=")
+
 SUMMARY_FIELDS = (
     "best_metric",
     "best_value",
@@ -246,6 +259,9 @@ class ExperimentQuery:
     name_contains: str | None = None
     parent_id: int | None = None
     group_id: int | None = None
+    roots_only: bool = False  # experiments without a parent (the tree view's top level)
+    # Numeric comparisons such as ("best_val_accuracy", ">", 0.9) on sortable columns.
+    compare: tuple[tuple[str, str, float], ...] = ()
     sort: str = "created_at"
     descending: bool = True
     limit: int = 100
@@ -269,6 +285,16 @@ class ExperimentQuery:
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
+        if self.roots_only:
+            clauses.append("parent_id IS NULL")
+        for column, operator, number in self.compare:
+            if column not in NUMERIC or operator not in COMPARISONS:
+                raise InvalidValue(
+                    f"Cannot compare {column!r} with {operator!r}; numeric columns: "
+                    f"{', '.join(NUMERIC)}; operators: {' '.join(COMPARISONS)}."
+                )
+            clauses.append(f"{column} {operator} ?")
+            params.append(float(number))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

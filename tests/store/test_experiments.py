@@ -223,3 +223,38 @@ def test_claiming_takes_the_oldest_queued_once(store: Store) -> None:
     assert next_claim is not None
     assert next_claim.id == second
     assert claim_next_queued(store) is None
+
+
+def test_numeric_comparisons_and_roots_only(populated: Store) -> None:
+    assert ids(populated, compare=(("best_val_accuracy", ">", 0.55),)) == [6, 2]
+    assert ids(populated, compare=(("best_val_accuracy", ">=", 0.5), ("id", "<", 6))) == [2, 1]
+    child = create_experiment(populated, "convert", parent_id=1)
+    assert child not in ids(populated, roots_only=True)
+    assert child in ids(populated)
+    with pytest.raises(InvalidValue, match="Cannot compare 'name'"):
+        ids(populated, compare=(("name", ">", 1.0),))
+    with pytest.raises(InvalidValue, match="operators"):
+        ids(populated, compare=(("params", "~", 1.0),))
+
+
+def test_a_store_can_be_shared_with_worker_threads(store: Store) -> None:
+    import threading
+
+    experiment_id = create_experiment(store, "train")
+    errors: list[BaseException] = []
+
+    def work(first: int) -> None:
+        try:
+            for epoch in range(first, first + 50):
+                append_epoch(store, experiment_id, epoch, {"loss": 1.0})
+                list_experiments(store)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(1 + 50 * i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert get_experiment(store, experiment_id).epochs_run == 200
