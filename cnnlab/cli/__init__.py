@@ -43,6 +43,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 
 
 def _register() -> None:
+    from cnnlab.cli.data import data_group
     from cnnlab.cli.db import config_command, db_group
     from cnnlab.cli.experiments import ls_command, rm_command, show_command
     from cnnlab.cli.jobs import (
@@ -54,7 +55,9 @@ def _register() -> None:
     )
     from cnnlab.cli.models import models_group
 
-    for command in (ls_command, show_command, rm_command, db_group, config_command, models_group):
+    for command in (ls_command, show_command, rm_command, db_group, config_command):
+        cli.add_command(command)
+    for command in (models_group, data_group):
         cli.add_command(command)
     for command in (train_command, stop_command, resume_command, logs_command, engine_group):
         cli.add_command(command)
