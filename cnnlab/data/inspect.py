@@ -11,7 +11,7 @@ from typing import Any
 
 from cnnlab.data.cifar100 import is_cifar100_path
 from cnnlab.data.errors import DatasetError
-from cnnlab.data.folders import SkippedFile, scan_folder_dataset
+from cnnlab.data.folders import ImageFiles, SkippedFile, scan_folder_dataset
 
 
 @dataclass(frozen=True)
@@ -78,15 +78,10 @@ def inspect_dataset(path: Path | str) -> DatasetReport:
     dataset = scan_folder_dataset(path)
     unreadable = list(dataset.skipped)
     sizes: Counter[str] = Counter()
-    splits_files = (
-        {"train": dataset.train, "test": dataset.validation}
-        if dataset.layout == "fruits360"
-        else {"all": dataset.train}
-    )
-    if dataset.layout == "single":
-        # A single folder has no fixed split: report every image under one name.
-        from cnnlab.data.folders import ImageFiles
-
+    if dataset.layout == "fruits360":
+        splits_files = {"train": dataset.train, "test": dataset.validation}
+    else:
+        # A single folder has no split of its own: report every image under "all".
         merged = sorted(
             zip(
                 dataset.train.paths + dataset.validation.paths,
@@ -94,9 +89,8 @@ def inspect_dataset(path: Path | str) -> DatasetReport:
                 strict=True,
             )
         )
-        splits_files = {
-            "all": ImageFiles(tuple(p for p, _ in merged), tuple(label for _, label in merged))
-        }
+        paths = tuple(p for p, _ in merged)
+        splits_files = {"all": ImageFiles(paths, tuple(label for _, label in merged))}
     splits: dict[str, list[int]] = {}
     for split, files in splits_files.items():
         counts = [0] * len(dataset.class_names)
