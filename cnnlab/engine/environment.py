@@ -57,8 +57,12 @@ def git_commit(folder: Path) -> str | None:
     return f"{commit}-dirty" if dirty else commit
 
 
-def environment(workdir: Path) -> dict[str, Any]:
-    """Versions and machine facts for the `started` event (imports TensorFlow if loaded)."""
+def environment(workdir: Path, *, tensorflow: bool = True) -> dict[str, Any]:
+    """Versions and machine facts for the `started` event of a job that touches models."""
+    if tensorflow:
+        import keras  # noqa: F401 - the job is about to use both; record their versions
+        import tensorflow as tf  # noqa: F401
+
     versions: dict[str, Any] = {
         "cnnlab": __version__,
         "python": platform.python_version(),

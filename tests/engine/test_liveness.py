@@ -1,4 +1,4 @@
-"""A running row is alive only while its own job process is: pid plus command line plus heartbeat."""
+"""A running row is alive only while its own job process is: pid, command line, heartbeat."""
 
 from __future__ import annotations
 

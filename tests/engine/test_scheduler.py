@@ -1,4 +1,4 @@
-"""The scheduler: one per database, detached, restartable, idle-exiting, never running a job twice."""
+"""The scheduler: one per database, detached, restartable, idle-exiting, never running twice."""
 
 from __future__ import annotations
 
