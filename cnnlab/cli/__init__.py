@@ -39,7 +39,11 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     """
     state(ctx).db_arg = db
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        from cnnlab.cli.context import open_db
+        from cnnlab.tui.app import run_app
+
+        open_db(ctx, None).close()  # a bad database gives the one-line error, not a screen
+        run_app(state(ctx).db_path(None))
 
 
 def _register() -> None:

@@ -1,0 +1,147 @@
+"""The Textual app: opens on the experiments screen and owns the store and the error policy.
+
+One factory (`CnnlabApp(store, ...)`) serves the CLI and the tests; what differs between them
+(starting a scheduler on submit, counting parameters through TensorFlow in a subprocess, the
+poll interval) is injected, never patched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from cnnlab.errors import CnnlabError
+from cnnlab.store import Store, StoreError, open_store
+from cnnlab.tui.commands import ActionsProvider
+
+if TYPE_CHECKING:
+    from cnnlab.engine import TrainSpec
+
+SubmitJob = Callable[["Store", "TrainSpec"], int]
+# (model, input size, classes, width) -> total parameters, or None when it cannot be counted.
+CountParams = Callable[[str, int | None, int | None, float], int | None]
+
+POLL_INTERVAL_S = 0.5
+
+
+def submit_with_scheduler(store: Store, spec: TrainSpec) -> int:
+    from cnnlab.engine import submit
+
+    return submit(store, spec)
+
+
+class CnnlabApp(App[None]):
+    """Browse, follow, launch and compare experiments kept in one SQLite file."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "cnnlab"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        submit_job: SubmitJob = submit_with_scheduler,
+        count_params: CountParams | None = None,
+        poll_interval_s: float = POLL_INTERVAL_S,
+        watch_gpus: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.submit_job = submit_job
+        self.count_params = count_params
+        self.poll_interval_s = poll_interval_s
+        self.watch_gpus = watch_gpus
+        self._problem_shown = False
+
+    def on_mount(self) -> None:
+        from cnnlab.tui.screens.experiments import ExperimentsScreen
+
+        self.sub_title = self.store.path.name
+        self.push_screen(ExperimentsScreen())
+
+    def action_help(self) -> None:
+        from cnnlab.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def report_failure(self, error: BaseException | None) -> None:
+        """The one place worker failures go: store problems get a retry, user errors a notice."""
+        if isinstance(error, StoreError):
+            if self._problem_shown:
+                return
+            from cnnlab.tui.screens.dialogs import DatabaseProblem
+
+            self._problem_shown = True
+            self.push_screen(DatabaseProblem(str(error)), self._after_problem)
+        elif isinstance(error, CnnlabError):
+            self.notify(str(error), title="Cannot do that", severity="error", timeout=8)
+        elif error is not None:
+            raise error  # a programming error: let Textual show the traceback
+
+    def _after_problem(self, retry: bool | None) -> None:
+        self._problem_shown = False
+        if retry:
+            self.reopen_store()
+        else:
+            self.exit()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store", description="reopen")
+    def reopen_store(self) -> None:
+        store = open_store(self.store.path, busy_timeout_s=self.store.busy_timeout_s)
+        old, self.store = self.store, store
+        old.close()
+        self.call_from_thread(self._reload_screens)
+
+    def _reload_screens(self) -> None:
+        from cnnlab.tui.screens.base import Reloadable
+
+        for screen in self.screen_stack:
+            if isinstance(screen, Reloadable):
+                screen.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.report_failure(event.worker.error)
+
+
+def count_params_subprocess(
+    model: str, input_size: int | None, classes: int | None, width: float
+) -> int | None:
+    """Parameters of a model, counted by `cnnlab models --json` in a child (it imports TF)."""
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "cnnlab", "models", "show", model, "--json"]
+    command += ["--width", str(width)]
+    if input_size:
+        command += ["--input", str(input_size)]
+    if classes:
+        command += ["--classes", str(classes)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+        total = json.loads(result.stdout)["total_params"]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError):
+        return None
+    return int(total) if isinstance(total, int) else None
+
+
+def run_app(db_path: Path | str) -> None:
+    """Open the database (errors propagate as one-line `StoreError`s) and run the app."""
+    from cnnlab.config import load_config
+
+    path = Path(db_path)
+    config = load_config(path)
+    with open_store(path, busy_timeout_s=config.store.busy_timeout_s) as store:
+        CnnlabApp(store, count_params=count_params_subprocess).run()

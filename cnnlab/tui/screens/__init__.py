@@ -1,0 +1,1 @@
+"""Screens of the app: experiments (home), one experiment, compare, the job form, help, dialogs."""

@@ -1,0 +1,287 @@
+"""One experiment: its spec, epochs, loss and accuracy charts, events, log tail and artifacts,
+all growing live, with stop, resume, clone-with-edits and delete.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from cnnlab.store import Epoch, Event, Experiment, artifact_path
+from cnnlab.tui import text as fmt
+from cnnlab.tui.charts import Series
+from cnnlab.tui.reads import LogChunk, News, read_log, read_news
+from cnnlab.tui.screens.base import LabScreen
+from cnnlab.tui.widgets.chart import LineChart
+from cnnlab.tui.widgets.log_tail import LogTail
+
+HIGHLIGHTED_EVENTS = {
+    "early_stopping": "bold black on yellow",
+    "best_epoch": "bold green",
+    "failed": "bold red",
+    "stopped": "yellow",
+    "lost": "magenta",
+}
+TABS = ("charts", "epochs", "events", "log", "spec", "artifacts")
+
+
+def curve(epochs: list[Epoch], metric: str) -> list[float | None]:
+    values: list[float | None] = [None] * (epochs[-1].epoch if epochs else 0)
+    for epoch in epochs:
+        values[epoch.epoch - 1] = epoch.metrics.get(metric)
+    return values
+
+
+def headline(e: Experiment) -> Text:
+    text = Text.assemble((f"#{e.id} ", "bold"), (e.name or "(unnamed)", "bold"), "  ")
+    text.append(f"{e.kind} {e.model or ''} on {e.dataset or '?'}  ", style="dim")
+    text.append_text(fmt.status_text(e.status))
+    text.append("  ")
+    text.append_text(fmt.progress_text(e))
+    if e.best_val_accuracy is not None:
+        text.append(f"  best val acc {fmt.percent_text(e.best_val_accuracy)}")
+        if e.best_epoch:
+            text.append(f" @{e.best_epoch}", style="dim")
+    if e.error:
+        text.append(f"  {e.error}", style="red")
+    return text
+
+
+class ExperimentScreen(LabScreen):
+    """Follow one experiment live; act on it."""
+
+    CSS_PATH = "experiment.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("x", "stop", "Stop"),
+        Binding("r", "resume", "Resume"),
+        Binding("e", "clone", "Clone/edit"),
+        Binding("d", "delete", "Delete"),
+        *(
+            Binding(str(i + 1), f"tab('{tab}')", tab.capitalize(), show=False)
+            for i, tab in enumerate(TABS)
+        ),
+    ]
+
+    def __init__(self, experiment_id: int) -> None:
+        super().__init__()
+        self.experiment_id = experiment_id
+        self.experiment: Experiment | None = None
+        self.epochs: list[Epoch] = []
+        self.last_event_id = 0
+        self.log_offset = 0
+        self.version: int | None = None
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"#{self.experiment_id} loading…", id="head", classes="bar")
+        with TabbedContent(initial="charts"):
+            with TabPane("1 Charts", id="charts"), Horizontal():
+                yield LineChart("loss", id="loss-chart")
+                yield LineChart("accuracy", id="acc-chart")
+            with TabPane("2 Epochs", id="epochs"):
+                yield DataTable(id="epochs-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("3 Events", id="events"):
+                yield DataTable(id="events-table", cursor_type="row")
+            with TabPane("4 Log", id="log"):
+                yield LogTail(id="log-tail")
+            with TabPane("5 Spec", id="spec"):
+                yield DataTable(id="spec-table", cursor_type="row")
+            with TabPane("6 Artifacts", id="artifacts"):
+                yield DataTable(id="artifacts-table", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#epochs-table", DataTable)
+        for label in ("epoch", "loss", "accuracy", "val loss", "val acc", "lr", "time"):
+            table.add_column(label, key=label)
+        self.query_one("#events-table", DataTable).add_columns("time", "event", "message")
+        self.query_one("#spec-table", DataTable).add_columns("key", "value")
+        self.query_one("#artifacts-table", DataTable).add_columns("kind", "size", "path", "sha256")
+        self.poll()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    # Polling -------------------------------------------------------------------------------
+
+    def poll(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.read_updates(self.version, len(self.epochs), self.last_event_id, self.log_offset)
+
+    def schedule_poll(self) -> None:
+        self._timer = self.set_timer(self.lab.poll_interval_s, self.poll)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="follow")
+    def read_updates(
+        self, version: int | None, last_epoch: int, last_event: int, log_offset: int
+    ) -> tuple[News | None, LogChunk]:
+        store = self.lab.store
+        from cnnlab.tui.reads import data_version
+
+        news = None
+        if version is None or data_version(store) != version:
+            news = read_news(store, self.experiment_id, last_epoch, last_event)
+        log = read_log(store.run_dir(self.experiment_id) / "log.txt", log_offset)
+        return news, log
+
+    def worker_done(self, group: str, result: Any) -> None:
+        if group == "poll":
+            news, log = result
+            if news is not None:
+                self.apply_news(news)
+            self.apply_log(log)
+            self.schedule_poll()
+        elif group == "action":
+            message, leave = result
+            self.notify(message)
+            if leave:
+                self.dismiss()
+            else:
+                self.version = None  # our own write does not move data_version: re-read
+                self.poll()
+
+    def apply_news(self, news: News) -> None:
+        first = self.experiment is None
+        self.experiment = news.experiment
+        self.version = news.data_version
+        self.query_one("#head", Static).update(headline(news.experiment))
+        if first:
+            self.fill_spec(news.experiment)
+        if news.epochs:
+            known = {e.epoch for e in self.epochs}
+            fresh = [e for e in news.epochs if e.epoch not in known]
+            self.epochs = sorted([*self.epochs, *fresh], key=lambda e: e.epoch)
+            self.add_epoch_rows(fresh)
+            self.draw_charts()
+        elif first:
+            self.draw_charts()
+        if news.events:
+            self.add_events(news.events)
+        self.fill_artifacts(news)
+
+    def add_epoch_rows(self, epochs: list[Epoch]) -> None:
+        table = self.query_one("#epochs-table", DataTable)
+        best = self.experiment.best_epoch if self.experiment else None
+        for epoch in epochs:
+            m = epoch.metrics
+            style = "bold green" if epoch.epoch == best else ""
+            table.add_row(
+                Text(str(epoch.epoch), style=style),
+                fmt.metric_text(m.get("loss")),
+                fmt.percent_text(m.get("accuracy")),
+                fmt.metric_text(m.get("val_loss")),
+                Text(fmt.percent_text(m.get("val_accuracy")), style=style),
+                "" if epoch.lr is None else f"{epoch.lr:.2g}",
+                fmt.duration_text(epoch.seconds),
+                key=str(epoch.epoch),
+            )
+
+    def draw_charts(self) -> None:
+        self.query_one("#loss-chart", LineChart).set_series(
+            [
+                Series("train", curve(self.epochs, "loss"), "cyan"),
+                Series("val", curve(self.epochs, "val_loss"), "yellow"),
+            ]
+        )
+        self.query_one("#acc-chart", LineChart).set_series(
+            [
+                Series("train", curve(self.epochs, "accuracy"), "cyan"),
+                Series("val", curve(self.epochs, "val_accuracy"), "yellow"),
+            ]
+        )
+
+    def add_events(self, events: list[Event]) -> None:
+        table = self.query_one("#events-table", DataTable)
+        for event in events:
+            style = HIGHLIGHTED_EVENTS.get(event.kind, "")
+            table.add_row(
+                Text(fmt.timestamp_text(event.at, seconds=True), style="dim"),
+                Text(event.kind, style=style or "bold"),
+                Text(event.message, style=style),
+                key=str(event.id),
+            )
+            self.last_event_id = max(self.last_event_id, event.id)
+
+    def fill_spec(self, experiment: Experiment) -> None:
+        table = self.query_one("#spec-table", DataTable)
+        table.clear()
+        for key, value in sorted(experiment.spec.items()):
+            shown = value if isinstance(value, str) else json.dumps(value)
+            table.add_row(Text(key, style="bold"), shown)
+
+    def fill_artifacts(self, news: News) -> None:
+        table = self.query_one("#artifacts-table", DataTable)
+        if table.row_count == len(news.artifacts):
+            return
+        table.clear()
+        for artifact in news.artifacts:
+            table.add_row(
+                artifact.kind,
+                fmt.size_text(artifact.bytes),
+                str(artifact_path(self.lab.store, artifact)),
+                artifact.sha256[:12],
+            )
+
+    def apply_log(self, chunk: LogChunk) -> None:
+        tail = self.query_one(LogTail)
+        if chunk.reset:
+            tail.clear()
+        tail.append(chunk.text)
+        self.log_offset = chunk.offset
+
+    # Actions -------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="action", description="act")
+    def act(self, what: str) -> tuple[str, bool]:
+        from cnnlab import engine
+        from cnnlab.store import delete_experiments
+
+        store, experiment_id = self.lab.store, self.experiment_id
+        if what == "stop":
+            outcome = engine.stop(store, experiment_id)
+            return f"Experiment {experiment_id}: {outcome}.", False
+        if what == "resume":
+            engine.resume(store, experiment_id)
+            return f"Experiment {experiment_id} queued to resume.", False
+        delete_experiments(store, [experiment_id])
+        return f"Deleted experiment {experiment_id}.", True
+
+    def action_stop(self) -> None:
+        self.act("stop")
+
+    def action_resume(self) -> None:
+        self.act("resume")
+
+    def action_delete(self) -> None:
+        from cnnlab.tui.screens.dialogs import Confirm
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.act("delete")
+
+        name = self.experiment.name if self.experiment else ""
+        self.app.push_screen(
+            Confirm(f"Delete experiment {self.experiment_id} {name} and its run folder?"),
+            confirmed,
+        )
+
+    def action_clone(self) -> None:
+        if self.experiment is None:
+            return
+        from cnnlab.tui.screens.job_form import JobForm
+
+        def queued(experiment_id: int | None) -> None:
+            if experiment_id is not None:
+                self.notify(f"Queued experiment {experiment_id} (clone of {self.experiment_id}).")
+
+        self.app.push_screen(JobForm(self.experiment.spec), queued)

@@ -1,0 +1,193 @@
+"""The new training job form (a modal): every field checked as it is typed, the dataset
+checked in a worker, the parameter count fetched in a worker, the equivalent CLI shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from cnnlab.errors import CnnlabError
+from cnnlab.tui.datasets import DatasetCheck, check_dataset_path
+from cnnlab.tui.job_fields import FIELDS, build_spec, command_line, values_from_spec
+from cnnlab.tui.screens.base import WorkerReports
+
+CHOICE_FIELDS = ("model", "optimizer", "monitor")
+
+
+class JobForm(WorkerReports, ModalScreen[int | None]):
+    """Returns the new experiment's id, or None when cancelled."""
+
+    CSS_PATH = "job_form.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Submit"),
+    ]
+
+    def __init__(self, spec: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.initial = values_from_spec(spec or {})
+        self.errors: dict[str, str] = {}
+        self.dataset: DatasetCheck | None = None
+        self.clone = spec is not None
+
+    def compose(self) -> ComposeResult:
+        from cnnlab.engine.spec import MONITORS, OPTIMIZERS
+        from cnnlab.models import MODEL_NAMES
+
+        options = {"model": MODEL_NAMES, "optimizer": OPTIMIZERS, "monitor": MONITORS}
+        with Vertical(id="dialog"):
+            yield Static("Clone with edits" if self.clone else "New training job", id="title")
+            with VerticalScroll(id="fields"):
+                for field in FIELDS:
+                    with Horizontal(classes="field"):
+                        yield Label(field.label, classes="label")
+                        if field.name in CHOICE_FIELDS:
+                            yield Select(
+                                [(name, name) for name in options[field.name]],
+                                value=self.initial[field.name],
+                                allow_blank=False,
+                                compact=True,
+                                id=field.name,
+                            )
+                        else:
+                            yield Input(
+                                self.initial[field.name],
+                                placeholder=field.placeholder,
+                                compact=True,
+                                id=field.name,
+                            )
+                    yield Static(classes="field-error", id=f"{field.name}-error")
+                    if field.name == "model":
+                        yield Static(id="model-info", classes="hint")
+                    if field.name == "data":
+                        yield Static(id="data-info", classes="hint")
+            yield Static(id="command")
+            with Horizontal(id="buttons"):
+                yield Static(id="form-error")
+                yield Button("Submit (ctrl+s)", variant="primary", id="submit")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#data", Input).focus()
+        self.refresh_form()
+        self.check_dataset(self.initial["data"])
+
+    def values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for field in FIELDS:
+            widget = self.query_one(f"#{field.name}")
+            if isinstance(widget, Select):
+                values[field.name] = str(widget.value)
+            else:
+                assert isinstance(widget, Input)
+                values[field.name] = widget.value
+        return values
+
+    def refresh_form(self) -> None:
+        """Re-check every field but the dataset (checked in a worker) and redraw the hints."""
+        values = self.values()
+        self.errors = {}
+        for field in FIELDS:
+            if field.name == "data":
+                continue
+            try:
+                field.parse(values[field.name])
+            except CnnlabError as exc:
+                self.errors[field.name] = str(exc)
+        if self.dataset is not None and not self.dataset.ok:
+            self.errors["data"] = self.dataset.message
+        for field in FIELDS:
+            message = self.errors.get(field.name, "")
+            self.query_one(f"#{field.name}-error", Static).update(message)
+            self.query_one(f"#{field.name}-error").set_class(bool(message), "-shown")
+            self.query_one(f"#{field.name}").set_class(bool(message), "-invalid")
+        self.query_one("#command", Static).update(Text("$ " + command_line(values), style="dim"))
+        self.query_one("#submit", Button).disabled = bool(self.errors) or self.dataset is None
+        self.show_model_info(values)
+
+    def show_model_info(self, values: dict[str, str]) -> None:
+        from cnnlab.models import MODEL_SPECS
+
+        spec = next((s for s in MODEL_SPECS if s.name == values["model"]), None)
+        if spec is None:
+            return
+        info = Text(f"{spec.summary}; default input {spec.default_input}", style="dim")
+        self.query_one("#model-info", Static).update(info)
+        if self.lab.count_params is not None and "input" not in self.errors:
+            classes = self.dataset.classes if self.dataset and self.dataset.classes else None
+            self.count_params(values["model"], values["input"], classes, values["width"])
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def changed(self, event: Input.Changed | Select.Changed) -> None:
+        if event.control.id == "data":
+            self.dataset = None
+            self.check_dataset(str(event.value))
+        self.refresh_form()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dataset", description="data")
+    def check_dataset(self, text: str) -> DatasetCheck:
+        return check_dataset_path(text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="params", description="params")
+    def count_params(self, model: str, input_text: str, classes: int | None, width: str) -> str:
+        counter = self.lab.count_params
+        if counter is None:
+            return ""
+        try:
+            scale = float(width)
+        except ValueError:
+            scale = 1.0
+        total = counter(model, int(input_text) if input_text.strip() else None, classes, scale)
+        return "" if total is None else f"{total:,} parameters"
+
+    def worker_done(self, group: str, result: Any) -> None:
+        if group == "dataset":
+            self.dataset = result
+            assert isinstance(result, DatasetCheck)
+            # A problem shows as the field's error; the info line says what was found.
+            info = Text(result.message, style="green") if result.ok else ""
+            self.query_one("#data-info", Static).update(info)
+            self.refresh_form()
+        elif group == "params" and result:
+            self.query_one("#model-info", Static).update(Text(result, style="bold"))
+        elif group == "submit":
+            spec_errors, experiment_id = result
+            if spec_errors:
+                self.query_one("#form-error", Static).update(
+                    Text(" ".join(spec_errors.values()), style="red")
+                )
+            else:
+                self.dismiss(experiment_id)
+
+    @on(Button.Pressed, "#submit")
+    def action_submit(self) -> None:
+        self.refresh_form()
+        if self.errors or self.dataset is None:
+            first = next(iter(self.errors), "data")
+            self.query_one(f"#{first}").focus()
+            self.query_one("#form-error", Static).update(
+                Text("Fix the marked fields first.", style="red")
+            )
+            return
+        self.submit(self.values())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="submit")
+    def submit(self, values: dict[str, str]) -> tuple[dict[str, str], int | None]:
+        spec, errors = build_spec(values)
+        if spec is None:
+            return errors, None
+        return {}, self.lab.submit_job(self.lab.store, spec)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Reusable widgets: the paged experiments table, braille charts, the log tail, the GPU strip."""

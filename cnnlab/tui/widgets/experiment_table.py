@@ -1,0 +1,160 @@
+"""The experiments table: one page of rows at a time, updated in place so that live changes
+never move the cursor or the scroll position.
+
+It holds only the visible page (100 rows), so painting costs the same for 10 experiments as for
+100,000; moving past either end asks the screen for the neighbouring page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from cnnlab.tui import text as fmt
+from cnnlab.tui.reads import TableRow
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    sort: str | None  # the store column it sorts by
+
+
+COLUMNS = (
+    Column("mark", " ", 1, None),
+    Column("id", "id", 5, "id"),
+    Column("name", "name", 16, "name"),
+    Column("kind", "kind", 5, "kind"),
+    Column("model", "model", 13, "model"),
+    Column("status", "status", 7, "status"),
+    Column("progress", "progress", 18, "started_at"),
+    Column("acc", "val acc", 7, "best_val_accuracy"),
+    Column("params", "params", 6, "params"),
+    Column("created", "created", 11, "created_at"),
+    Column("duration", "took", 7, "train_seconds"),
+)
+SORTABLE_COLUMNS = tuple(c for c in COLUMNS if c.sort)
+
+Cells = tuple[Text, ...]
+
+
+def row_cells(row: TableRow, marked: bool) -> Cells:
+    """The cells of one row, in COLUMNS order."""
+    e = row.experiment
+    indent = "  " * row.depth
+    if row.group is not None:
+        name = Text(f"{'▾' if row.expanded else '▸'} {e.name or e.model or ''} x{row.group.size}")
+        acc = Text(fmt.percent_text(row.group.mean_val_accuracy), style="italic")
+    else:
+        branch = "└ " if row.depth else ""
+        name = Text(indent[:-2] + branch + (e.name or ""))
+        acc = Text(fmt.percent_text(e.best_val_accuracy), style="bold")
+    return (
+        Text("●" if marked else " ", style="bold yellow"),
+        Text(str(e.id), style="dim"),
+        name,
+        Text(e.kind),
+        Text(e.model or ""),
+        fmt.status_text(e.status),
+        fmt.progress_text(e),
+        acc,
+        Text(fmt.count_text(e.params)),
+        Text(fmt.timestamp_text(e.created_at)),
+        Text(fmt.duration_text(e.duration_s)),
+    )
+
+
+class ExperimentTable(DataTable[Text]):
+    """A DataTable of TableRows that asks for the next or previous page at its edges."""
+
+    DEFAULT_CSS = """
+    ExperimentTable {
+        height: 1fr;
+    }
+    """
+
+    @dataclass
+    class PageEdge(Message):
+        """The cursor tried to leave the page: +1 for the next page, -1 for the previous."""
+
+        direction: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.rows_by_key: dict[str, TableRow] = {}
+        self._cells: dict[str, Cells] = {}
+        self._order: list[str] = []
+        self._sort: tuple[str, bool] | None = None
+
+    def on_mount(self) -> None:
+        self.set_sort("created_at", True)
+
+    def set_sort(self, sort: str, descending: bool) -> None:
+        """Show the sort column and direction in the header (rebuilds the columns)."""
+        if self._sort == (sort, descending):
+            return
+        self._sort = (sort, descending)
+        self.clear(columns=True)
+        self._order, self._cells, self.rows_by_key = [], {}, {}
+        for column in COLUMNS:
+            label = Text(column.label)
+            if column.sort == sort:
+                label.append(" ▼" if descending else " ▲", style="bold")
+            self.add_column(label, width=column.width, key=column.key)
+
+    @property
+    def current_row(self) -> TableRow | None:
+        if not self._order or self.cursor_row < 0 or self.cursor_row >= len(self._order):
+            return None
+        return self.rows_by_key.get(self._order[self.cursor_row])
+
+    def show_rows(self, rows: list[TableRow], marked: set[int], *, cursor: str = "keep") -> None:
+        """Display `rows`: changed cells are updated in place when the rows are the same ones,
+        otherwise the table is rebuilt with the cursor on the same experiment as before.
+        `cursor` may be "top" or "bottom" when the page just turned.
+        """
+        keys = [row.key for row in rows]
+        cells = {row.key: row_cells(row, row.experiment.id in marked) for row in rows}
+        self.rows_by_key = {row.key: row for row in rows}
+        if keys == self._order and cursor == "keep":
+            for key in keys:
+                old, new = self._cells[key], cells[key]
+                for column, before, after in zip(COLUMNS, old, new, strict=True):
+                    if before != after:
+                        self.update_cell(key, column.key, after)
+            self._cells = cells
+            return
+        previous = self.current_row.key if self.current_row else None
+        old_index, scroll_y = self.cursor_row, self.scroll_y
+        self.clear()
+        for key in keys:
+            self.add_row(*cells[key], key=key)
+        self._order, self._cells = keys, cells
+        if not keys:
+            return
+        if cursor == "top":
+            self.move_cursor(row=0)
+            self.scroll_to(y=0, animate=False)
+        elif cursor == "bottom":
+            self.move_cursor(row=len(keys) - 1)
+        else:
+            index = keys.index(previous) if previous in keys else min(old_index, len(keys) - 1)
+            self.move_cursor(row=max(0, index), scroll=False)
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        if self._order and self.cursor_row >= len(self._order) - 1:
+            self.post_message(self.PageEdge(+1))
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0:
+            self.post_message(self.PageEdge(-1))
+            return
+        super().action_cursor_up()
