@@ -49,6 +49,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 def _register() -> None:
     from cnnlab.cli.data import data_group
     from cnnlab.cli.db import config_command, db_group
+    from cnnlab.cli.devices import devices_group
     from cnnlab.cli.experiments import ls_command, rm_command, show_command
     from cnnlab.cli.jobs import (
         engine_group,
@@ -61,7 +62,7 @@ def _register() -> None:
 
     for command in (ls_command, show_command, rm_command, db_group, config_command):
         cli.add_command(command)
-    for command in (models_group, data_group):
+    for command in (models_group, data_group, devices_group):
         cli.add_command(command)
     for command in (train_command, stop_command, resume_command, logs_command, engine_group):
         cli.add_command(command)
