@@ -68,9 +68,11 @@ def ls_command(
     db: Path | None,
 ) -> None:
     """List experiments, newest first, one page at a time."""
+    from cnnlab.engine import mark_lost
     from cnnlab.store import ExperimentQuery, count_experiments, list_experiments
 
     store = open_db(ctx, db)
+    mark_lost(store)  # a job whose process vanished is shown as lost, not running forever
     query = ExperimentQuery(
         status=_split(status),
         kind=_split(kind),
@@ -104,9 +106,11 @@ def ls_command(
 @click.pass_context
 def show_command(ctx: click.Context, experiment_id: int, as_json: bool, db: Path | None) -> None:
     """Show one experiment: spec, summary, epochs, events and artifacts."""
+    from cnnlab.engine import mark_lost
     from cnnlab.store import get_detail
 
     store = open_db(ctx, db)
+    mark_lost(store)
     detail = get_detail(store, experiment_id)
     if as_json:
         print_json({**detail.to_json(), "run_dir": str(store.run_dir(experiment_id))})

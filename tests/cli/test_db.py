@@ -152,7 +152,7 @@ def test_a_database_locked_past_the_busy_timeout(run_cnnlab, db_path: Path) -> N
     assert json.loads(run_cnnlab("ls", "--json", "--db", str(db_path)).stdout)["total"] == 1
 
 
-@pytest.mark.parametrize("args", [["--help"], ["ls", "--help"], []])
+@pytest.mark.parametrize("args", [["--help"], ["ls", "--help"], ["train", "--help"]])
 def test_help_works_without_a_database(run_cnnlab, tmp_path: Path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
     result = run_cnnlab(*args, cwd=tmp_path)
     assert result.returncode == 0 and "Usage:" in result.stdout

@@ -176,3 +176,18 @@ def test_rm_refuses_running_jobs_unless_forced(invoke, lab: Path) -> None:  # ty
     assert refused.exit_code == 2 and "still running" in refused.stderr
     forced = invoke("rm", "3", "--yes", "--force", "--db", str(lab))
     assert forced.exit_code == 0
+
+
+def test_ls_marks_jobs_whose_process_vanished_as_lost(invoke, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with open_store(db_path) as store:
+        experiment_id = create_experiment(store, "train")
+        set_status(store, experiment_id, "running", pid=gone.pid)
+    data = json.loads(invoke("ls", "--json", "--db", str(db_path)).stdout)
+    [row] = data["experiments"]
+    assert row["status"] == "lost"
+    assert f"cnnlab resume {experiment_id}" in row["error"]
