@@ -65,16 +65,24 @@ class TableRow:
 class Page:
     rows: list[TableRow]
     total: int
-    data_version: int
+    data_version: Version
 
 
-def data_version(store: Store) -> int:
-    """SQLite's counter of commits by other connections: unchanged means nothing to re-read."""
+Version = tuple[int, int]
+
+
+def data_version(store: Store) -> Version:
+    """SQLite's counter of commits by other connections, with this connection's own change
+    count (jobs write from their processes; the TUI's stop or submit from this one): when
+    neither moved there is nothing to re-read.
+    """
     if not store.path.exists():
         raise StoreError(
             f"{store.path} has disappeared; restore it or start cnnlab with another --db."
         )
-    return int(store.read("PRAGMA data_version")[0][0])
+    with store.lock:
+        version = int(store.read("PRAGMA data_version")[0][0])
+        return version, store.conn.total_changes
 
 
 def read_page(
@@ -220,7 +228,7 @@ class News:
     epochs: list[Epoch]
     events: list[Event]
     artifacts: list[Artifact]
-    data_version: int
+    data_version: Version
 
 
 def read_news(store: Store, experiment_id: int, last_epoch: int, last_event_id: int) -> News:

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from cnnlab.store import Epoch, Event, Experiment, artifact_path
 from cnnlab.tui import text as fmt
 from cnnlab.tui.charts import Series
-from cnnlab.tui.reads import LogChunk, News, read_log, read_news
+from cnnlab.tui.reads import LogChunk, News, Version, read_log, read_news
 from cnnlab.tui.screens.base import LabScreen
 from cnnlab.tui.widgets.chart import LineChart
 from cnnlab.tui.widgets.log_tail import LogTail
@@ -78,7 +78,7 @@ class ExperimentScreen(LabScreen):
         self.epochs: list[Epoch] = []
         self.last_event_id = 0
         self.log_offset = 0
-        self.version: int | None = None
+        self.version: Version | None = None
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -123,7 +123,7 @@ class ExperimentScreen(LabScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="follow")
     def read_updates(
-        self, version: int | None, last_epoch: int, last_event: int, log_offset: int
+        self, version: Version | None, last_epoch: int, last_event: int, log_offset: int
     ) -> tuple[News | None, LogChunk]:
         store = self.lab.store
         from cnnlab.tui.reads import data_version

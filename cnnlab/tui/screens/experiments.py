@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from cnnlab.store import ExperimentQuery
 from cnnlab.tui.filter import FilterError, parse_filter
-from cnnlab.tui.reads import Page, read_page
+from cnnlab.tui.reads import Page, Version, read_page
 from cnnlab.tui.screens.base import LabScreen
 from cnnlab.tui.widgets.experiment_table import COLUMNS, SORTABLE_COLUMNS, ExperimentTable
 from cnnlab.tui.widgets.gpu_strip import GpuStrip
@@ -64,7 +64,8 @@ class ExperimentsScreen(LabScreen):
         self.marked: set[int] = set()
         self.expanded: frozenset[int] = frozenset()
         self.total = 0
-        self._shown: tuple[View, int] | None = None  # what the table shows, and its data version
+        # What the table shows, and the data version it was read at.
+        self._shown: tuple[View, Version] | None = None
         self._cursor_after = "keep"
         self._timer: Timer | None = None
 
@@ -107,7 +108,7 @@ class ExperimentsScreen(LabScreen):
         self._timer = self.set_timer(self.lab.poll_interval_s, self.poll)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="page")
-    def read_rows(self, view: View, known_version: int | None) -> tuple[View, Page | None]:
+    def read_rows(self, view: View, known_version: Version | None) -> tuple[View, Page | None]:
         store = self.lab.store
         if known_version is not None:
             from cnnlab.tui.reads import data_version

@@ -15,6 +15,7 @@ class LineChart(Widget):
 
     DEFAULT_CSS = """
     LineChart {
+        width: 1fr;
         height: 1fr;
         min-height: 6;
         padding: 0 1;

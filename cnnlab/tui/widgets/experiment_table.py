@@ -25,16 +25,17 @@ class Column:
     sort: str | None  # the store column it sorts by
 
 
+# Most telling first, so an 80-column terminal still shows name, status, progress and accuracy.
 COLUMNS = (
     Column("mark", " ", 1, None),
     Column("id", "id", 5, "id"),
     Column("name", "name", 16, "name"),
-    Column("kind", "kind", 5, "kind"),
-    Column("model", "model", 13, "model"),
     Column("status", "status", 7, "status"),
     Column("progress", "progress", 18, "started_at"),
     Column("acc", "val acc", 7, "best_val_accuracy"),
+    Column("model", "model", 13, "model"),
     Column("params", "params", 6, "params"),
+    Column("kind", "kind", 5, "kind"),
     Column("created", "created", 11, "created_at"),
     Column("duration", "took", 7, "train_seconds"),
 )
@@ -58,12 +59,12 @@ def row_cells(row: TableRow, marked: bool) -> Cells:
         Text("●" if marked else " ", style="bold yellow"),
         Text(str(e.id), style="dim"),
         name,
-        Text(e.kind),
-        Text(e.model or ""),
         fmt.status_text(e.status),
         fmt.progress_text(e),
         acc,
+        Text(e.model or ""),
         Text(fmt.count_text(e.params)),
+        Text(e.kind),
         Text(fmt.timestamp_text(e.created_at)),
         Text(fmt.duration_text(e.duration_s)),
     )

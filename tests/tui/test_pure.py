@@ -1,0 +1,67 @@
+"""Formatting, charts, the dataset check and the form's fields, without a terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnnlab.tui.charts import Series, render_chart
+from cnnlab.tui.datasets import check_dataset_path
+from cnnlab.tui.job_fields import build_spec, command_line, values_from_spec
+from cnnlab.tui.text import duration_text, step_bar
+
+
+def test_durations_and_bars() -> None:
+    assert [duration_text(s) for s in (5, 75, 3_700, 200_000)] == ["5s", "1m15s", "1h01m", "2d07h"]
+    assert step_bar(0, 80) == "········"
+    assert step_bar(40, 80) == "████····"
+    assert step_bar(80, 80) == "████████"
+
+
+def test_chart_has_the_requested_size_and_draws_every_curve() -> None:
+    chart = render_chart(
+        [Series("a", [1.0, 0.5, 0.25], "cyan"), Series("b", [0.9, None, 0.3], "yellow")], 40, 10
+    )
+    lines = chart.plain.split("\n")
+    assert len(lines) == 10
+    assert all(len(line) <= 40 for line in lines)
+    assert any(ch != " " and 0x2800 <= ord(ch) <= 0x28FF for ch in chart.plain)
+    assert "1.000" in lines[1] and "0.250" in lines[-2]
+
+
+def test_dataset_check(tmp_path: Path) -> None:
+    assert not check_dataset_path(str(tmp_path / "nowhere")).ok
+    for name in ("apple", "pear"):
+        (tmp_path / "Training" / name).mkdir(parents=True)
+        (tmp_path / "Training" / name / "1.jpg").write_bytes(b"\xff\xd8\xff")
+    check = check_dataset_path(str(tmp_path))
+    assert check.ok and check.classes == 2 and "Training/Test" in check.message
+
+
+def test_form_fields_build_a_spec_and_a_command_line(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x.png").write_bytes(b"\x89PNG")
+    values = values_from_spec({"model": "alexnet", "data": str(tmp_path), "epochs": 3})
+    values["patience"] = ""
+    spec, errors = build_spec(values)
+    assert errors == {} and spec is not None
+    assert (spec.model, spec.epochs, spec.patience) == ("alexnet", 3, None)
+    assert command_line(values) == (
+        f"cnnlab train --model alexnet --data {tmp_path} --epochs 3 --patience -1"
+    )
+    values["lr"] = "-1"
+    assert "learning rate" in build_spec(values)[1]["lr"]
+
+
+@pytest.mark.parametrize("module", ["cnnlab.tui.app", "cnnlab.tui.screens.job_form"])
+def test_the_app_modules_do_not_load_tensorflow(module: str) -> None:
+    import subprocess
+
+    code = f"import sys, {module}\nprint([m for m in ('tensorflow', 'keras') if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
