@@ -86,6 +86,7 @@ class LoopbackPhone:
     server: AdbServer
     mode: str = "device"
     connected: bool = field(default=False)
+    helpers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def serial(self) -> str:
@@ -110,6 +111,10 @@ class LoopbackPhone:
         if self.connected:
             self.server.adb("disconnect", self.serial)
             self.connected = False
+        for helper in self.helpers:
+            if helper.poll() is None:
+                helper.kill()
+            helper.wait(timeout=10)
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -152,7 +157,19 @@ def start_phone(server: AdbServer, root: Path, mode: str = "device") -> Loopback
     phone = LoopbackPhone(
         root=root.resolve(), port=int(line.split()[1]), process=process, server=server, mode=mode
     )
-    result = server.adb("connect", phone.serial)
+    if mode == "offline":
+        # adb connect waits ~10 s for a handshake that never comes; the state shows at once.
+        connecting = subprocess.Popen(
+            [server.binary, "-P", str(server.port), "connect", phone.serial],
+            env=server.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        phone.helpers.append(connecting)
+        result = subprocess.CompletedProcess(connecting.args, 0, "", "")
+    else:
+        result = server.adb("connect", phone.serial)
     phone.connected = True
     expected = {"device": ("device",), "unauthorized": ("unauthorized",), "offline": ("offline",)}
     try:
