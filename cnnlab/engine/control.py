@@ -26,20 +26,30 @@ def submit(
     *,
     parent_id: int | None = None,
     group_id: int | None = None,
+    wait_for: int | None = None,
     start_scheduler: bool = True,
 ) -> int:
-    """Queue a job and make sure a scheduler will run it; returns the experiment id."""
+    """Queue a job and make sure a scheduler will run it; returns the experiment id.
+
+    With `wait_for`, the job starts only once that experiment ends `done`, and is cancelled if
+    it ends any other way.
+    """
+    model: str | None = getattr(spec, "model", None)
+    dataset: str | None = getattr(spec, "data", None)
     experiment_id = create_experiment(
         store,
         spec.kind,
         name=spec.name,
         spec=spec.to_dict(),
-        model=spec.model,
-        dataset=spec.data,
+        model=model,
+        dataset=dataset,
         parent_id=parent_id,
         group_id=group_id,
+        wait_for=wait_for,
     )
-    append_event(store, experiment_id, "queued", f"{spec.kind} {spec.model} on {spec.data}")
+    what = " ".join(part for part in (spec.kind, model, dataset and f"on {dataset}") if part)
+    after = f", after experiment {wait_for} is done" if wait_for is not None else ""
+    append_event(store, experiment_id, "queued", what + after)
     if start_scheduler:
         ensure_scheduler(store)
     return experiment_id

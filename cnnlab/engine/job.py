@@ -17,8 +17,9 @@ from types import FrameType
 
 from cnnlab.engine.environment import environment
 from cnnlab.engine.liveness import HEARTBEAT_S
+from cnnlab.engine.outcome import JobContext, JobOutcome
 from cnnlab.engine.reporter import StoreReporter
-from cnnlab.engine.spec import spec_from_dict
+from cnnlab.engine.spec import KINDS, load_attribute, spec_from_dict
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Store, get_experiment, heartbeat, open_store
 
@@ -39,14 +40,11 @@ def run_job(store: Store, experiment_id: int) -> str:
     try:
         spec = spec_from_dict(experiment.spec)
         (run_dir / "spec.json").write_text(_json(experiment.spec))
-        if spec.kind != "train":
-            raise CnnlabError(f"Jobs of kind {spec.kind!r} are not supported yet.")
-        from cnnlab.engine.train import run_train
-
+        runner = load_attribute(KINDS[spec.kind][1])
         reporter.event(
             "started", f"pid {os.getpid()} on {os.uname().nodename}", environment(Path.cwd())
         )
-        outcome = run_train(spec, reporter, run_dir)
+        outcome: JobOutcome = runner(spec, JobContext(store, experiment, reporter, run_dir))
     except BaseException as exc:  # the row must always say why the job ended
         reason = failure_reason(exc)
         traceback.print_exc()
@@ -61,18 +59,10 @@ def run_job(store: Store, experiment_id: int) -> str:
         beating.set()
     if outcome.stopped_by_user:
         reporter.status("stopped", error=None)
-        reporter.event(
-            "stopped",
-            f"Stopped after {outcome.completed_epochs} epoch(s); "
-            f"`cnnlab resume {experiment_id}` continues.",
-        )
+        reporter.event("stopped", f"{outcome.message}; `cnnlab resume {experiment_id}` continues.")
         return "stopped"
     reporter.status("done")
-    reporter.event(
-        "done",
-        f"{outcome.completed_epochs} epoch(s)"
-        + (", stopped early" if outcome.early_stopped else ""),
-    )
+    reporter.event("done", outcome.message)
     return "done"
 
 

@@ -29,6 +29,7 @@ from cnnlab.store import (
     ExperimentQuery,
     Store,
     append_event,
+    cancel_orphaned,
     claim_next_queued,
     count_experiments,
     open_store,
@@ -184,6 +185,7 @@ class Scheduler:
             if time.monotonic() - last_lost_check > LOST_CHECK_S:
                 mark_lost(self.store)
                 last_lost_check = time.monotonic()
+            cancel_orphaned(self.store)  # dependents of a failed or stopped job never start
             self._start_queued()
             if self.children or count_experiments(
                 self.store, ExperimentQuery(status=("queued", "running"))

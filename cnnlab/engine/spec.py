@@ -8,8 +8,9 @@ one-line error instead of a queued job that fails later.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from cnnlab.errors import CnnlabError
 
@@ -91,9 +92,28 @@ def _positive_int(value: object, what: str) -> None:
         raise SpecError(f"The {what} must be a positive whole number, got {value!r}.")
 
 
-SPECS: dict[str, type[TrainSpec]] = {"train": TrainSpec}
+class JobSpec(Protocol):
+    """What every job kind's spec offers the engine (each is a frozen dataclass)."""
 
-JobSpec = TrainSpec
+    kind: ClassVar[str]
+
+    @property
+    def name(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+# Each job kind: its spec class and its runner, as "module:attribute" so that looking a kind
+# up imports nothing heavy. A runner is `run(spec, job: JobContext) -> JobOutcome` and may import
+# TensorFlow inside; the spec module must not.
+KINDS: dict[str, tuple[str, str]] = {
+    "train": ("cnnlab.engine.spec:TrainSpec", "cnnlab.engine.train:run_train"),
+}
+
+
+def load_attribute(reference: str) -> Any:
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def spec_from_dict(data: dict[str, Any]) -> JobSpec:
@@ -101,11 +121,12 @@ def spec_from_dict(data: dict[str, Any]) -> JobSpec:
     values = dict(data)
     kind = values.pop("kind", "train")
     try:
-        cls = SPECS[kind]
+        cls = load_attribute(KINDS[kind][0])
     except KeyError:
         raise SpecError(f"Unknown job kind {kind!r}.") from None
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - names)
     if unknown:
         raise SpecError(f"Unknown {kind} spec keys: {', '.join(unknown)}.")
-    return cls(**values)
+    spec: JobSpec = cls(**values)
+    return spec

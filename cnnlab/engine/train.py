@@ -6,25 +6,31 @@ This is the only engine module that imports TensorFlow, and only the job process
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cnnlab.engine.checkpoint import Checkpoints, CheckpointState
+from cnnlab.engine.outcome import JobContext, JobOutcome
 from cnnlab.engine.reporter import Reporter
 from cnnlab.engine.spec import TrainSpec
 
 
-@dataclass(frozen=True)
-class TrainOutcome:
-    """How a fit ended."""
-
-    stopped_by_user: bool
-    early_stopped: bool
-    completed_epochs: int
+def run_train(spec: TrainSpec, job: JobContext) -> JobOutcome:
+    """Train `spec.model` from scratch (or from this run's own checkpoint)."""
+    return fit_with_reporting(spec, job, build=None)
 
 
-def run_train(spec: TrainSpec, reporter: Reporter, run_dir: Path) -> TrainOutcome:
+def fit_with_reporting(
+    spec: TrainSpec, job: JobContext, build: Callable[[int], Any] | None
+) -> JobOutcome:
+    """Fit with early stopping, checkpoints and live reporting; resume from a checkpoint.
+
+    `build(num_classes)` makes the starting model (compiled by this function); None builds
+    `spec.model` from the zoo. Transfer learning passes a builder that loads and freezes the
+    parent's model.
+    """
+    reporter, run_dir = job.reporter, job.run_dir
     import keras
 
     from cnnlab.data import load_training_data
@@ -59,7 +65,10 @@ def run_train(spec: TrainSpec, reporter: Reporter, run_dir: Path) -> TrainOutcom
     else:
         state = CheckpointState()
         best_weights = None
-        model = build_model(spec.model, spec.input or None, data.num_classes, width=spec.width)
+        if build is None:
+            model = build_model(spec.model, spec.input or None, data.num_classes, width=spec.width)
+        else:
+            model = build(data.num_classes)
         model.compile(
             optimizer=_optimizer(spec),
             loss="sparse_categorical_crossentropy",
@@ -106,10 +115,11 @@ def run_train(spec: TrainSpec, reporter: Reporter, run_dir: Path) -> TrainOutcom
         checkpoints.save(model, state, None)
     fit_seconds = time.perf_counter() - started
     if reporting.user_stopped:
-        return TrainOutcome(True, False, state.completed_epochs)
+        return JobOutcome(True, f"Stopped after {state.completed_epochs} epoch(s)")
     _save_results(model, reporter, run_dir, state, reporting, counts)
     reporter.event("fit_done", f"fit took {fit_seconds:.1f} s", {"seconds": fit_seconds})
-    return TrainOutcome(False, reporting.early_stopped, state.completed_epochs)
+    stopped = ", stopped early" if reporting.early_stopped else ""
+    return JobOutcome(False, f"{state.completed_epochs} epoch(s){stopped}")
 
 
 def _default_input(model_name: str) -> int:

@@ -36,6 +36,7 @@ from cnnlab.store.errors import (
 from cnnlab.store.experiments import (
     SORTABLE,
     ExperimentQuery,
+    cancel_orphaned,
     claim_next_queued,
     count_experiments,
     create_experiment,
@@ -91,6 +92,7 @@ __all__ = [
     "append_epoch",
     "append_event",
     "artifact_path",
+    "cancel_orphaned",
     "claim_next_queued",
     "content_hash",
     "count_experiments",

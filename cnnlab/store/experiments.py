@@ -90,20 +90,22 @@ def create_experiment(
     dataset: str | None = None,
     parent_id: int | None = None,
     group_id: int | None = None,
+    wait_for: int | None = None,
     status: str = Status.QUEUED,
 ) -> int:
     """Write a new experiment row and return its id."""
     kind = _valid(Kind, kind, "experiment kind")
     status = _valid(Status, status, "status")
     with store.write() as conn:
-        if (
-            parent_id is not None
-            and not conn.execute("SELECT 1 FROM experiments WHERE id = ?", (parent_id,)).fetchone()
-        ):
-            raise UnknownExperiment(parent_id)
+        for other in (parent_id, wait_for):
+            if (
+                other is not None
+                and not conn.execute("SELECT 1 FROM experiments WHERE id = ?", (other,)).fetchone()
+            ):
+                raise UnknownExperiment(other)
         cursor = conn.execute(
             "INSERT INTO experiments (name, kind, status, model, dataset, parent_id, group_id,"
-            " spec, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " wait_for, spec, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 name,
                 kind,
@@ -112,6 +114,7 @@ def create_experiment(
                 dataset,
                 parent_id,
                 group_id,
+                wait_for,
                 dumps(dict(spec or {})),
                 time.time(),
             ),
@@ -171,7 +174,9 @@ def claim_next_queued(store: Store, *, host: str | None = None) -> Experiment | 
     """Atomically take the oldest queued experiment and mark it running (None if none)."""
     with store.write() as conn:
         row = conn.execute(
-            "SELECT id FROM experiments WHERE status = 'queued' ORDER BY id LIMIT 1"
+            "SELECT q.id FROM experiments q LEFT JOIN experiments w ON w.id = q.wait_for"
+            " WHERE q.status = 'queued' AND (q.wait_for IS NULL OR w.status = 'done')"
+            " ORDER BY q.id LIMIT 1"
         ).fetchone()
         if row is None:
             return None
@@ -195,6 +200,29 @@ def update_summary(store: Store, experiment_id: int, **fields: Any) -> None:
     if "final_metrics" in fields:
         fields["final_metrics"] = dumps(fields["final_metrics"])
     _update(store, experiment_id, [f"{name} = ?" for name in fields], list(fields.values()))
+
+
+def cancel_orphaned(store: Store) -> list[int]:
+    """Cancel queued jobs whose `wait_for` experiment ended other than `done`; returns ids."""
+    with store.write() as conn:
+        rows = conn.execute(
+            "SELECT q.id, w.id, w.status FROM experiments q JOIN experiments w ON w.id = q.wait_for"
+            " WHERE q.status = 'queued' AND w.status IN ('failed', 'stopped', 'lost')"
+        ).fetchall()
+        now = time.time()
+        for experiment_id, waited, status in rows:
+            reason = f"Cancelled: experiment {waited}, which it waited for, ended {status}."
+            conn.execute(
+                "UPDATE experiments SET status = 'stopped', error = ?, finished_at = ?"
+                " WHERE id = ?",
+                (reason, now, experiment_id),
+            )
+            conn.execute(
+                "INSERT INTO events (experiment_id, at, kind, message, data)"
+                " VALUES (?, ?, 'cancelled', ?, ?)",
+                (experiment_id, now, reason, dumps({"waited_for": waited, "status": status})),
+            )
+    return [row[0] for row in rows]
 
 
 def set_progress(

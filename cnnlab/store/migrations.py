@@ -165,6 +165,17 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m002_dependencies(conn: sqlite3.Connection) -> None:
+    # A queued job may wait for another to end `done` (pipelines, convert after train).
+    _run(
+        conn,
+        "ALTER TABLE experiments ADD COLUMN wait_for INTEGER REFERENCES experiments(id)"
+        " ON DELETE SET NULL",
+        "CREATE INDEX experiments_wait_for ON experiments (wait_for)",
+    )
+
+
 def latest_version() -> int:
     return len(MIGRATIONS)
 

@@ -95,6 +95,7 @@ class Experiment:
     stopped_early: bool | None
     train_seconds: float | None
     params: int | None
+    wait_for: int | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Experiment:
@@ -124,6 +125,7 @@ class Experiment:
             "dataset": self.dataset,
             "parent_id": self.parent_id,
             "group_id": self.group_id,
+            "wait_for": self.wait_for,
             "created_at": iso(self.created_at),
             "started_at": iso(self.started_at),
             "finished_at": iso(self.finished_at),

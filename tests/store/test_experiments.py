@@ -14,6 +14,7 @@ from cnnlab.store import (
     add_artifact,
     append_epoch,
     append_event,
+    cancel_orphaned,
     claim_next_queued,
     count_experiments,
     create_experiment,
@@ -258,3 +259,27 @@ def test_a_store_can_be_shared_with_worker_threads(store: Store) -> None:
         thread.join()
     assert errors == []
     assert get_experiment(store, experiment_id).epochs_run == 200
+
+
+def test_jobs_waiting_for_another_start_after_it_is_done_or_are_cancelled(store: Store) -> None:
+    parent = create_experiment(store, "train")
+    child = create_experiment(store, "transfer", parent_id=parent, wait_for=parent)
+    other_parent = create_experiment(store, "train", status="running")
+    orphan = create_experiment(store, "convert", wait_for=other_parent)
+    claimed = claim_next_queued(store)
+    assert claimed is not None
+    assert claimed.id == parent
+    assert claim_next_queued(store) is None  # the child waits
+    set_status(store, parent, "done")
+    set_status(store, other_parent, "failed", error="boom")
+    assert cancel_orphaned(store) == [orphan]
+    cancelled = get_experiment(store, orphan)
+    assert cancelled.status == "stopped"
+    assert cancelled.error == (
+        f"Cancelled: experiment {other_parent}, which it waited for, ended failed."
+    )
+    next_claim = claim_next_queued(store)
+    assert next_claim is not None
+    assert next_claim.id == child
+    with pytest.raises(UnknownExperiment):
+        create_experiment(store, "train", wait_for=999)

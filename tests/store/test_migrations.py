@@ -45,6 +45,7 @@ EXPECTED_COLUMNS = {
         "stopped_early",
         "train_seconds",
         "params",
+        "wait_for",
     },
     "epochs": {
         "experiment_id",
