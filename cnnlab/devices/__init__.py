@@ -26,8 +26,10 @@ from cnnlab.devices.inventory import (
     HOST_SERIAL,
     DeviceInfo,
     Inventory,
+    device_info,
     host_info,
     list_inventory,
+    record_device,
     record_inventory,
 )
 from cnnlab.devices.parse import BenchmarkOutput, RunStats, parse_benchmark_output
@@ -64,12 +66,14 @@ __all__ = [
     "benchmark_host",
     "benchmark_phone",
     "check_abi",
+    "device_info",
     "device_states",
     "host_info",
     "list_inventory",
     "parse_benchmark_output",
     "prepare_phone",
     "read_elf_arch",
+    "record_device",
     "record_inventory",
     "summarize",
 ]

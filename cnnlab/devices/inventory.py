@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnnlab.devices.adb import AdbServerAddress, adb_client, advice_for, run_shell
-from cnnlab.devices.errors import AdbUnavailable
+from cnnlab.devices.errors import AdbUnavailable, UnknownDevice
 from cnnlab.store import Device, list_devices, upsert_device
 
 if TYPE_CHECKING:
@@ -299,3 +299,26 @@ def merge_device(stored: Device | None, info: DeviceInfo) -> Device:
     new_info = {k: v for k, v in (fresh.info or {}).items() if v not in (None, [])}
     values["info"] = {**old_info, **new_info, "state": info.state}
     return replace(fresh, **values)
+
+
+def device_info(address: AdbServerAddress | None, serial: str) -> DeviceInfo:
+    """One device by serial (`host` or an adb serial), ready or not, for a bench job's record."""
+    if serial == HOST_SERIAL:
+        return host_info()
+    if address is None:
+        raise AdbUnavailable(f"Device {serial} is a phone, but no adb server was configured.")
+    client = adb_client(address)
+    state = {entry.serial: entry.state for entry in client.list()}.get(serial)
+    if state == "device":
+        return phone_info(client.device(serial), serial)
+    if state is None:
+        raise UnknownDevice(
+            f"No device {serial} is attached to adb; `cnnlab devices` lists the ones that are."
+        )
+    return DeviceInfo(serial=serial, kind="adb", state=state, advice=advice_for(state))
+
+
+def record_device(store: Store, info: DeviceInfo) -> int:
+    """Store one device seen now (merged with what is known of it); returns its id."""
+    known = {device.serial: device for device in list_devices(store)}
+    return upsert_device(store, merge_device(known.get(info.serial), info))

@@ -13,7 +13,9 @@ from cnnlab.devices import (
     DeviceNotReady,
     UnknownDevice,
     benchmark_phone,
+    device_info,
     list_inventory,
+    record_device,
     record_inventory,
 )
 from cnnlab.devices.inventory import parse_thermal
@@ -118,3 +120,16 @@ def test_thermal_zone_parsing() -> None:
     assert parse_thermal("battery|29000\nBIG|41500\nLITTLE|39000\n") == 41.5
     assert parse_thermal("gpu|45\n") == 45
     assert parse_thermal("x|\n|garbage\n") is None
+
+
+def test_one_device_by_serial_is_recorded_for_a_bench_job(
+    phone: Any, address: AdbServerAddress, store: Store
+) -> None:
+    info = device_info(address, phone.serial)
+    assert (info.model, info.state) == ("SM-G950F", "device")
+    phone_id = record_device(store, info)
+    host_id = record_device(store, device_info(address, "host"))
+    assert phone_id != host_id
+    assert record_device(store, info) == phone_id
+    with pytest.raises(UnknownDevice, match=r"No device nope:1 is attached"):
+        device_info(address, "nope:1")
