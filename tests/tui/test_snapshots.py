@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from cnnlab.tui.screens.compare import CompareScreen
 from cnnlab.tui.screens.experiment import ExperimentScreen
@@ -77,6 +78,9 @@ def test_job_form(snap_compare: SnapCompare, make_app: MakeApp, size: tuple[int,
         screen = pilot.app.screen
         assert isinstance(screen, JobForm)
         await until(pilot, lambda: screen.dataset is not None)
+        for box in screen.query(Input):
+            box.cursor_blink = False  # a blinking cursor would make the snapshot flaky
+        await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=size, run_before=form)
 
