@@ -57,14 +57,24 @@ def _register() -> None:
         resume_command,
         stop_command,
         train_command,
+        transfer_command,
     )
     from cnnlab.cli.models import models_group
+    from cnnlab.cli.pipeline import pipeline_group
 
     for command in (ls_command, show_command, rm_command, db_group, config_command):
         cli.add_command(command)
     for command in (models_group, data_group, devices_group):
         cli.add_command(command)
-    for command in (train_command, stop_command, resume_command, logs_command, engine_group):
+    for command in (
+        train_command,
+        transfer_command,
+        stop_command,
+        resume_command,
+        logs_command,
+        engine_group,
+        pipeline_group,
+    ):
         cli.add_command(command)
 
 
@@ -72,4 +82,8 @@ _register()
 
 
 def main() -> None:
+    import os
+
+    # TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notes) is noise in a CLI.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     cli(prog_name="cnnlab")

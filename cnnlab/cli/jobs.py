@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,6 +15,131 @@ from cnnlab.cli.follow import follow
 if TYPE_CHECKING:
     from cnnlab.store import Store
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def training_options(fn: F) -> F:
+    """The options `train` and `transfer` share (the data is required for train only)."""
+    options = [
+        click.option(
+            "--val-split",
+            type=float,
+            default=None,
+            help="Fraction held out for validation when the data has no test split.",
+        ),
+        click.option("--epochs", type=int, default=50, show_default=True),
+        click.option("--batch", type=int, default=32, show_default=True),
+        click.option("--lr", type=float, default=1e-3, show_default=True, help="Learning rate."),
+        click.option(
+            "--optimizer",
+            type=click.Choice(["adam", "sgd", "rmsprop"]),
+            default="adam",
+            show_default=True,
+        ),
+        click.option(
+            "--patience",
+            type=int,
+            default=5,
+            show_default=True,
+            help="Early-stopping patience in epochs (-1: no early stopping).",
+        ),
+        click.option(
+            "--monitor",
+            type=click.Choice(["val_accuracy", "val_loss"]),
+            default="val_accuracy",
+            show_default=True,
+        ),
+        click.option(
+            "--input",
+            "input_size",
+            type=int,
+            default=None,
+            help="Input size in pixels (default: the model's, or the parent's).",
+        ),
+        click.option(
+            "--width", type=float, default=1.0, show_default=True, help="Width multiplier."
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Random seed (repeats use seed, seed+1, ...).",
+        ),
+        click.option("--name", default="", help="A name to find the run by."),
+        click.option("--mixed-precision", is_flag=True, help="Train in mixed float16 (GPUs)."),
+        click.option("--xla", is_flag=True, help="Compile the training step with XLA."),
+        click.option(
+            "--repeat",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Queue N runs with seeds seed..seed+N-1 as one group.",
+        ),
+        click.option(
+            "--wait", is_flag=True, help="Follow the run(s) and exit 0 only if all end done."
+        ),
+        json_option,
+        db_option,
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _training(options: dict[str, Any]) -> dict[str, Any]:
+    """Click's option values as TrainSpec fields."""
+    patience = options["patience"]
+    return {
+        "epochs": options["epochs"],
+        "batch": options["batch"],
+        "lr": options["lr"],
+        "optimizer": options["optimizer"],
+        "patience": None if patience < 0 else patience,
+        "monitor": options["monitor"],
+        "val_split": options["val_split"],
+        "input": options["input_size"],
+        "width": options["width"],
+        "seed": options["seed"],
+        "name": options["name"],
+        "mixed_precision": options["mixed_precision"],
+        "xla": options["xla"],
+    }
+
+
+def _queue_and_report(
+    ctx: click.Context, store: Store, spec: Any, options: dict[str, Any], **where: Any
+) -> None:
+    from cnnlab.engine import submit_repeats
+
+    ids = submit_repeats(store, spec, options["repeat"], **where)
+    wait, as_json = options["wait"], options["as_json"]
+    if as_json and not wait:
+        print_json(
+            {
+                "id": ids[0],
+                "ids": ids,
+                "group_id": ids[0] if len(ids) > 1 else None,
+                "status": "queued",
+            }
+        )
+        return
+    runs = (
+        f"experiment {ids[0]}"
+        if len(ids) == 1
+        else (f"{len(ids)} experiments {ids[0]}-{ids[-1]} (group {ids[0]})")
+    )
+    click.echo(
+        f"Queued {runs}: {spec.kind} {spec.model} on {spec.data}"
+        + ("" if wait else f". Follow with `cnnlab logs {ids[0]} -f`."),
+        err=wait,
+    )
+    if wait:
+        statuses = [follow(store, experiment_id, follow=True) for experiment_id in ids]
+        for experiment_id, status in zip(ids, statuses, strict=True):
+            click.echo(f"Experiment {experiment_id} ended {status}.", err=True)
+        sys.exit(0 if all(status == "done" for status in statuses) else 1)
+
 
 @click.command("train")
 @click.option("--model", "-m", required=True, help="Model from the zoo (`cnnlab models`).")
@@ -21,108 +147,67 @@ if TYPE_CHECKING:
     "--data",
     "-d",
     required=True,
-    help="Dataset: a Fruits360-layout folder, a folder of class folders, or CIFAR100.",
+    help="Dataset: a Fruits360-layout folder, a folder of class folders, or CIFAR100"
+    " (PATH#regroup=...;per_class=N to regroup classes).",
 )
-@click.option(
-    "--val-split",
-    type=float,
-    default=None,
-    help="Fraction held out for validation when the data has no test split.",
-)
-@click.option("--epochs", type=int, default=50, show_default=True)
-@click.option("--batch", type=int, default=32, show_default=True)
-@click.option("--lr", type=float, default=1e-3, show_default=True, help="Learning rate.")
-@click.option(
-    "--optimizer", type=click.Choice(["adam", "sgd", "rmsprop"]), default="adam", show_default=True
-)
-@click.option(
-    "--patience",
-    type=int,
-    default=5,
-    show_default=True,
-    help="Early-stopping patience in epochs (-1: no early stopping).",
-)
-@click.option(
-    "--monitor",
-    type=click.Choice(["val_accuracy", "val_loss"]),
-    default="val_accuracy",
-    show_default=True,
-)
-@click.option(
-    "--input",
-    "input_size",
-    type=int,
-    default=None,
-    help="Input size in pixels (default: the model's).",
-)
-@click.option("--width", type=float, default=1.0, show_default=True, help="Width multiplier.")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--name", default="", help="A name to find the run by.")
-@click.option("--mixed-precision", is_flag=True, help="Train in mixed float16 (GPUs).")
-@click.option("--xla", is_flag=True, help="Compile the training step with XLA.")
-@click.option("--wait", is_flag=True, help="Follow the run and exit 0 only if it ends done.")
-@json_option
-@db_option
+@training_options
 @click.pass_context
-def train_command(
-    ctx: click.Context,
-    model: str,
-    data: str,
-    val_split: float | None,
-    epochs: int,
-    batch: int,
-    lr: float,
-    optimizer: str,
-    patience: int,
-    monitor: str,
-    input_size: int | None,
-    width: float,
-    seed: int,
-    name: str,
-    mixed_precision: bool,
-    xla: bool,
-    wait: bool,
-    as_json: bool,
-    db: Path | None,
-) -> None:
+def train_command(ctx: click.Context, /, model: str, data: str, **options: Any) -> None:
     """Queue a training run; it runs in the background and survives logging out."""
     from cnnlab.data import validate_data_spec
-    from cnnlab.engine import TrainSpec, submit
+    from cnnlab.engine import TrainSpec
     from cnnlab.models import model_spec, resolve_input_shape
 
-    resolve_input_shape(model_spec(model), input_size)
-    data = validate_data_spec(data, val_split=val_split)
-    spec = TrainSpec(
-        model=model,
+    resolve_input_shape(model_spec(model), options["input_size"])
+    data = validate_data_spec(data, val_split=options["val_split"])
+    spec = TrainSpec(model=model, data=data, **_training(options))
+    _queue_and_report(ctx, open_db(ctx, options["db"]), spec, options)
+
+
+@click.command("transfer")
+@click.argument("parent_id", type=int)
+@click.option(
+    "--freeze",
+    default="",
+    help="What stays fixed: first:N (convolution blocks), layers:A,B or upto:NAME.",
+)
+@click.option(
+    "--replace-head",
+    is_flag=True,
+    help="Replace the output layer with a new softmax for the data's classes.",
+)
+@click.option("--data", "-d", default=None, help="Dataset (default: the parent's).")
+@click.option(
+    "--wait-for-parent",
+    is_flag=True,
+    help="If the parent is still queued or running, queue until it is done.",
+)
+@training_options
+@click.pass_context
+def transfer_command(
+    ctx: click.Context,
+    /,
+    parent_id: int,
+    freeze: str,
+    replace_head: bool,
+    data: str | None,
+    wait_for_parent: bool,
+    **options: Any,
+) -> None:
+    """Train a child of PARENT_ID from its best model, with layers frozen (paper 002)."""
+    from cnnlab.engine import prepare_transfer
+
+    store = open_db(ctx, options["db"])
+    spec, wait_for = prepare_transfer(
+        store,
+        parent_id,
+        freeze=freeze,
+        replace_head=replace_head,
         data=data,
-        epochs=epochs,
-        batch=batch,
-        lr=lr,
-        optimizer=optimizer,
-        patience=None if patience < 0 else patience,
-        monitor=monitor,
-        val_split=val_split,
-        input=input_size,
-        width=width,
-        seed=seed,
-        name=name,
-        mixed_precision=mixed_precision,
-        xla=xla,
+        wait_for_source=wait_for_parent,
+        **_training(options),
     )
-    store = open_db(ctx, db)
-    experiment_id = submit(store, spec)
-    if as_json and not wait:
-        print_json({"id": experiment_id, "status": "queued"})
-        return
-    click.echo(
-        f"Queued experiment {experiment_id}: {model} on {data}"
-        + ("" if wait else f". Follow it with `cnnlab logs {experiment_id} -f`."),
-        err=wait,
-    )
-    if wait:
-        status = follow(store, experiment_id, follow=True)
-        click.echo(f"Experiment {experiment_id} ended {status}.", err=True)
-        sys.exit(0 if status == "done" else 1)
+    _queue_and_report(ctx, store, spec, options, parent_id=parent_id, wait_for=wait_for)
 
 
 @click.command("stop")

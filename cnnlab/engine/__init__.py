@@ -5,7 +5,7 @@ Importing this package does not import TensorFlow; only a job process running a 
 
 from __future__ import annotations
 
-from cnnlab.engine.control import resume, stop, submit
+from cnnlab.engine.control import resume, stop, submit, submit_repeats
 from cnnlab.engine.liveness import mark_lost
 from cnnlab.engine.scheduler import (
     SchedulerStatus,
@@ -14,17 +14,21 @@ from cnnlab.engine.scheduler import (
     stop_scheduler,
 )
 from cnnlab.engine.spec import SpecError, TrainSpec, spec_from_dict
+from cnnlab.engine.transfer import TransferSpec, prepare_transfer
 
 __all__ = [
     "SchedulerStatus",
     "SpecError",
     "TrainSpec",
+    "TransferSpec",
     "ensure_scheduler",
     "mark_lost",
+    "prepare_transfer",
     "resume",
     "scheduler_status",
     "spec_from_dict",
     "stop",
     "stop_scheduler",
     "submit",
+    "submit_repeats",
 ]

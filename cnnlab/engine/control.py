@@ -6,6 +6,8 @@ job, resuming a running one), so a wrong keypress never costs a run.
 
 from __future__ import annotations
 
+import dataclasses
+
 from cnnlab.engine.liveness import mark_lost
 from cnnlab.engine.scheduler import ensure_scheduler
 from cnnlab.engine.spec import JobSpec
@@ -16,6 +18,7 @@ from cnnlab.store import (
     create_experiment,
     get_experiment,
     request_stop,
+    set_group,
     set_status,
 )
 
@@ -53,6 +56,42 @@ def submit(
     if start_scheduler:
         ensure_scheduler(store)
     return experiment_id
+
+
+def submit_repeats(
+    store: Store,
+    spec: JobSpec,
+    repeat: int,
+    *,
+    parent_id: int | None = None,
+    wait_for: int | None = None,
+) -> list[int]:
+    """Queue `repeat` runs of `spec` as one group, seeds `seed`, `seed + 1`, ... ; their ids.
+
+    The group's id is the first run's id, so `cnnlab report ID` finds the whole group.
+    """
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise CnnlabError(f"--repeat must be a positive whole number, got {repeat!r}.")
+    if repeat == 1:
+        return [submit(store, spec, parent_id=parent_id, wait_for=wait_for)]
+    seed: int = getattr(spec, "seed", 0)
+    ids: list[int] = []
+    for index in range(repeat):
+        label = f"{spec.name} #{index + 1}" if spec.name else f"repeat {index + 1}"
+        run = dataclasses.replace(spec, seed=seed + index, name=label)  # type: ignore[type-var]
+        ids.append(
+            submit(
+                store,
+                run,
+                parent_id=parent_id,
+                group_id=ids[0] if ids else None,
+                wait_for=wait_for,
+                start_scheduler=index == repeat - 1,
+            )
+        )
+        if index == 0:
+            set_group(store, ids[0], ids[0])
+    return ids
 
 
 def stop(store: Store, experiment_id: int) -> str:

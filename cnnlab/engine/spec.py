@@ -108,6 +108,7 @@ class JobSpec(Protocol):
 # TensorFlow inside; the spec module must not.
 KINDS: dict[str, tuple[str, str]] = {
     "train": ("cnnlab.engine.spec:TrainSpec", "cnnlab.engine.train:run_train"),
+    "transfer": ("cnnlab.engine.transfer:TransferSpec", "cnnlab.engine.transfer:run_transfer"),
 }
 
 

@@ -244,6 +244,11 @@ def set_progress(
     )
 
 
+def set_group(store: Store, experiment_id: int, group_id: int | None) -> None:
+    """Put an experiment into a group of repeats (the group's id is its first run's id)."""
+    _update(store, experiment_id, ["group_id = ?"], [group_id])
+
+
 def heartbeat(store: Store, experiment_id: int) -> None:
     """Say that the job process is still alive."""
     _update(store, experiment_id, ["heartbeat_at = ?"], [time.time()])
