@@ -47,6 +47,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 
 
 def _register() -> None:
+    from cnnlab.cli.convert import convert_command, import_command, variants_command
     from cnnlab.cli.data import data_group
     from cnnlab.cli.db import config_command, db_group
     from cnnlab.cli.devices import devices_group
@@ -61,10 +62,13 @@ def _register() -> None:
     )
     from cnnlab.cli.models import models_group
     from cnnlab.cli.pipeline import pipeline_group
+    from cnnlab.cli.report import report_command
 
     for command in (ls_command, show_command, rm_command, db_group, config_command):
         cli.add_command(command)
     for command in (models_group, data_group, devices_group):
+        cli.add_command(command)
+    for command in (convert_command, import_command, variants_command):
         cli.add_command(command)
     for command in (
         train_command,
@@ -74,6 +78,7 @@ def _register() -> None:
         logs_command,
         engine_group,
         pipeline_group,
+        report_command,
     ):
         cli.add_command(command)
 

@@ -151,6 +151,20 @@ def list_bench_runs(store: Store, experiment_id: int) -> list[BenchRun]:
     return [BenchRun(**{**dict(row), "extra": loads(row["extra"])}) for row in rows]
 
 
+def bench_runs_for(store: Store, experiment_ids: Iterable[int]) -> list[BenchRun]:
+    """Bench runs of these experiments: their own, and those measuring their artifacts."""
+    ids = sorted(set(experiment_ids))
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    rows = store.read(
+        "SELECT b.* FROM bench_runs b LEFT JOIN artifacts a ON a.id = b.artifact_id"
+        f" WHERE b.experiment_id IN ({marks}) OR a.experiment_id IN ({marks}) ORDER BY b.id",
+        [*ids, *ids],
+    )
+    return [BenchRun(**{**dict(row), "extra": loads(row["extra"])}) for row in rows]
+
+
 def get_samples(store: Store, bench_run_id: int) -> list[float]:
     """Every per-run latency sample of a bench run, in microseconds, in the order measured."""
     rows = store.read(
