@@ -42,13 +42,15 @@ class TfliteContents:
 
 def inspect_tflite(model: bytes | Path) -> TfliteContents:
     """Read a TFLite flatbuffer; a file that is not one gives a clear error."""
-    from ai_edge_litert.interpreter import Interpreter
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
+    # Without XNNPACK, which would replace the ops it takes over by one DELEGATE node.
+    plain = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
     try:
         if isinstance(model, Path):
-            interpreter = Interpreter(model_path=str(model))
+            interpreter = Interpreter(model_path=str(model), experimental_op_resolver_type=plain)
         else:
-            interpreter = Interpreter(model_content=model)
+            interpreter = Interpreter(model_content=model, experimental_op_resolver_type=plain)
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         where = f"{model}" if isinstance(model, Path) else "The converted model"

@@ -65,7 +65,7 @@ class ConvertSpec:
             raise SpecError(f"Calibration must be a number of images, got {self.calibration!r}.")
         if self.calibration < 1:
             raise SpecError(
-                f"Calibration needs at least 1 image, got {self.calibration!r}; 100 to 500 is usual."
+                f"Calibration needs at least 1 image, got {self.calibration!r}; 100-500 is usual."
             )
         if self.int8_io and self.mode != "int8":
             raise SpecError(f"--int8-io needs --mode int8 (got {self.mode!r}).")

@@ -1,7 +1,7 @@
 """Accuracy of a Keras model and of its TFLite variants on the same validation images.
 
 The TFLite side runs in the LiteRT interpreter the phones use, so a drop after quantization is
-measured, not assumed. Also home of paper 003's Mobile AI 2021 score. TensorFlow and LiteRT are
+measured, not assumed. TensorFlow and LiteRT are
 imported inside the functions that need them.
 """
 
@@ -66,8 +66,8 @@ def evaluate_tflite(model: bytes | Path, batches: Iterable[tuple[Any, Any]]) -> 
     output_index = interpreter.get_output_details()[0]["index"]
     batch_size = 0
     counter = _Counter()
-    for images, labels in batches:
-        images = np.asarray(images, dtype=np.float32)
+    for batch, labels in batches:
+        images = np.asarray(batch, dtype=np.float32)
         if images.shape[0] != batch_size:
             batch_size = images.shape[0]
             interpreter.resize_tensor_input(
@@ -111,15 +111,3 @@ def _interpreter(model: bytes | Path) -> Any:
         interpreter = Interpreter(model_content=model)
     interpreter.allocate_tensors()
     return interpreter
-
-
-def mobile_ai_score(top1: float, top3: float, runtime_ms: float) -> float:
-    """Paper 003's Mobile AI 2021 score, `2^((top1 - 96) + (top3 - 99)) / runtime` with C = 1.
-
-    Accuracies are fractions here (0.925 for 92.5%), as cnnlab stores them; the formula takes
-    percentages. `runtime_ms` is the mean latency in milliseconds.
-    """
-    if runtime_ms <= 0:
-        raise ValueError(f"runtime must be positive, got {runtime_ms!r} ms")
-    exponent = (top1 * 100 - 96.0) + (top3 * 100 - 99.0)
-    return float(2.0**exponent / runtime_ms)

@@ -108,6 +108,8 @@ class JobSpec(Protocol):
 # TensorFlow inside; the spec module must not.
 KINDS: dict[str, tuple[str, str]] = {
     "train": ("cnnlab.engine.spec:TrainSpec", "cnnlab.engine.train:run_train"),
+    "convert": ("cnnlab.engine.convert_spec:ConvertSpec", "cnnlab.engine.convert:run_convert"),
+    "import": ("cnnlab.engine.convert_spec:ImportSpec", "cnnlab.engine.importing:run_import"),
     "transfer": ("cnnlab.engine.transfer:TransferSpec", "cnnlab.engine.transfer:run_transfer"),
 }
 

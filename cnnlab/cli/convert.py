@@ -1,0 +1,181 @@
+"""`cnnlab convert`, `cnnlab import` and `cnnlab variants`: TFLite models from the shell."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cnnlab.cli.context import db_option, json_option, open_db, print_json
+from cnnlab.cli.follow import follow
+
+MB = 1_000_000
+
+
+@click.command("convert")
+@click.argument("experiment_id", type=int)
+@click.option(
+    "--mode",
+    default="float",
+    show_default=True,
+    help="float, dynamic, float16 or int8; comma-separated gives one job per mode.",
+)
+@click.option(
+    "--optimize",
+    type=click.Choice(["default", "latency", "size"]),
+    default=None,
+    help="Paper 001's optimisation choice (quantizing modes only; default: default).",
+)
+@click.option(
+    "--calibration",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Training images that calibrate int8 quantization.",
+)
+@click.option("--int8-io", is_flag=True, help="int8 input and output tensors (int8 mode).")
+@click.option("--select-tf-ops", is_flag=True, help="Let ops without a TFLite kernel run as Flex.")
+@click.option("--float-fallback", is_flag=True, help="Keep ops with no int8 kernel in float.")
+@click.option(
+    "--data", default=None, help="Dataset to calibrate and evaluate on (default: its own)."
+)
+@click.option("--name", default="", help="A name to find the jobs by.")
+@click.option("--wait", is_flag=True, help="Follow the jobs and exit 0 only if all end done.")
+@json_option
+@db_option
+@click.pass_context
+def convert_command(
+    ctx: click.Context,
+    experiment_id: int,
+    mode: str,
+    optimize: str | None,
+    calibration: int,
+    int8_io: bool,
+    select_tf_ops: bool,
+    float_fallback: bool,
+    data: str | None,
+    name: str,
+    wait: bool,
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Queue TFLite conversions of an experiment's model; each is evaluated on its data."""
+    from cnnlab.engine.convert_submit import submit_conversions
+
+    if data is not None:
+        from cnnlab.data import validate_data_spec
+
+        data = validate_data_spec(data)
+    store = open_db(ctx, db)
+    modes = [m.strip() for m in mode.split(",") if m.strip()]
+    ids = submit_conversions(
+        store,
+        experiment_id,
+        modes,
+        optimize=optimize,
+        calibration=calibration,
+        int8_io=int8_io,
+        select_tf_ops=select_tf_ops,
+        float_fallback=float_fallback,
+        data=data,
+        name=name,
+    )
+    statuses = {}
+    if not as_json or wait:
+        for job_id, job_mode in zip(ids, dict.fromkeys(modes), strict=True):
+            click.echo(
+                f"Queued conversion {job_id}: experiment {experiment_id} to {job_mode}.",
+                err=wait or as_json,
+            )
+    if wait:
+        for job_id in ids:
+            statuses[job_id] = follow(store, job_id, follow=True)
+            click.echo(f"Conversion {job_id} ended {statuses[job_id]}.", err=True)
+    if as_json:
+        from cnnlab.store import get_experiment
+
+        print_json(
+            [
+                {
+                    "id": job_id,
+                    "status": get_experiment(store, job_id).status,
+                    "error": get_experiment(store, job_id).error,
+                }
+                for job_id in ids
+            ]
+        )
+    if wait and any(status != "done" for status in statuses.values()):
+        sys.exit(1)
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--data", default=None, help="Dataset to convert, calibrate and evaluate it with.")
+@click.option("--name", default="", help="A name to find it by (default: the file name).")
+@json_option
+@db_option
+@click.pass_context
+def import_command(
+    ctx: click.Context, path: Path, data: str | None, name: str, as_json: bool, db: Path | None
+) -> None:
+    """Bring in a .keras, .h5, .tflite file or a SavedModel folder as an experiment."""
+    from cnnlab.engine.importing import import_model
+    from cnnlab.store import list_artifacts
+
+    store = open_db(ctx, db)
+    experiment_id = import_model(store, path, data=data, name=name)
+    if as_json:
+        print_json(
+            {
+                "id": experiment_id,
+                "status": "done",
+                "artifacts": [a.to_json() for a in list_artifacts(store, experiment_id)],
+            }
+        )
+        return
+    click.echo(
+        f"Imported {path} as experiment {experiment_id}; convert it with "
+        f"`cnnlab convert {experiment_id} --mode float,int8`."
+    )
+
+
+@click.command("variants")
+@click.argument("experiment_id", type=int)
+@json_option
+@db_option
+@click.pass_context
+def variants_command(
+    ctx: click.Context, experiment_id: int, as_json: bool, db: Path | None
+) -> None:
+    """List an experiment's TFLite variants: size, accuracy and change from Keras."""
+    from cnnlab.engine.convert_variants import list_variants
+    from cnnlab.store import get_experiment
+
+    store = open_db(ctx, db)
+    get_experiment(store, experiment_id)
+    variants = list_variants(store, experiment_id)
+    if as_json:
+        print_json([v.to_json() for v in variants])
+        return
+    if not variants:
+        click.echo(f"Experiment {experiment_id} has no TFLite variants yet (`cnnlab convert`).")
+        return
+    click.echo(
+        f"{'artifact':>8}  {'mode':<8} {'optimize':<8} {'MB':>7} {'top-1':>7} "
+        f"{'top-3':>7} {'Δ top-1':>8} {'score':>8}"
+    )
+    for v in variants:
+        click.echo(
+            f"{v.artifact_id:>8}  {v.mode:<8} {v.optimize or '-':<8} {v.bytes / MB:>7.2f} "
+            f"{_pct(v.top1):>7} {_pct(v.top3):>7} {_points(v.delta_top1):>8} "
+            f"{'-' if v.score is None else f'{v.score:.4g}':>8}"
+        )
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:+.2f}"
