@@ -65,6 +65,7 @@ def submit_repeats(
     *,
     parent_id: int | None = None,
     wait_for: int | None = None,
+    start_scheduler: bool = True,
 ) -> list[int]:
     """Queue `repeat` runs of `spec` as one group, seeds `seed`, `seed + 1`, ... ; their ids.
 
@@ -73,7 +74,8 @@ def submit_repeats(
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise CnnlabError(f"--repeat must be a positive whole number, got {repeat!r}.")
     if repeat == 1:
-        return [submit(store, spec, parent_id=parent_id, wait_for=wait_for)]
+        return [submit(store, spec, parent_id=parent_id, wait_for=wait_for,
+                       start_scheduler=start_scheduler)]
     seed: int = getattr(spec, "seed", 0)
     ids: list[int] = []
     for index in range(repeat):
@@ -86,7 +88,7 @@ def submit_repeats(
                 parent_id=parent_id,
                 group_id=ids[0] if ids else None,
                 wait_for=wait_for,
-                start_scheduler=index == repeat - 1,
+                start_scheduler=start_scheduler and index == repeat - 1,
             )
         )
         if index == 0:
