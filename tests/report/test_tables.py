@@ -32,10 +32,7 @@ def make_group(store: Store, runs: list[tuple[float, float]], name: str) -> list
             store, "train", name=f"{name} #{index + 1}", group_id=ids[0] if ids else None
         )
         if not ids:
-            update_summary(store, experiment_id, epochs_run=0)
-            store.conn.execute(
-                "UPDATE experiments SET group_id = id WHERE id = ?", (experiment_id,)
-            )
+            set_group(store, experiment_id, experiment_id)
         update_summary(store, experiment_id, train_seconds=minutes * 60, best_val_accuracy=accuracy)
         set_status(store, experiment_id, "done")
         ids.append(experiment_id)
