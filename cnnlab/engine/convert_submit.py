@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnlab.engine.control import submit
-from cnnlab.engine.convert_spec import ConvertSpec
+from cnnlab.engine.convert_spec import MODES, ConvertSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Experiment, Store, artifact_path, get_experiment, list_artifacts
 
@@ -97,6 +97,9 @@ def submit_conversions(
     """
     if not modes:
         raise CnnlabError("Name at least one conversion mode (float, dynamic, float16, int8).")
+    for mode in modes:
+        if mode not in MODES:
+            ConvertSpec(source_id=experiment_id, mode=mode)  # refuses it with its own sentence
     experiment = get_experiment(store, experiment_id)
     wait_for = None
     if experiment.status in UNFINISHED and experiment.kind in MODEL_KINDS:
