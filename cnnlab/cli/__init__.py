@@ -47,6 +47,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
 
 
 def _register() -> None:
+    from cnnlab.cli.bench import bench_command
     from cnnlab.cli.convert import convert_command, import_command, variants_command
     from cnnlab.cli.data import data_group
     from cnnlab.cli.db import config_command, db_group
@@ -79,6 +80,7 @@ def _register() -> None:
         engine_group,
         pipeline_group,
         report_command,
+        bench_command,
     ):
         cli.add_command(command)
 

@@ -1,0 +1,162 @@
+"""`cnnlab bench` as background jobs: host and loopback phone, samples stored, failures kept."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cnnlab.devices import AdbServerAddress
+from cnnlab.store import (
+    Store,
+    add_artifact,
+    create_experiment,
+    get_detail,
+    get_samples,
+    list_bench_runs,
+    list_devices,
+    open_store,
+)
+
+
+@pytest.fixture
+def converted(store: Store, tflite_model: Path) -> tuple[Store, int, int]:
+    """A finished experiment owning one TFLite model (the session's tiny CNN)."""
+    experiment_id = create_experiment(store, "train", name="tiny", model="tiny_cnn", status="done")
+    artifact_id = add_artifact(store, experiment_id, "tflite", tflite_model, meta={"mode": "float"})
+    return store, experiment_id, artifact_id
+
+
+def test_host_bench_job_stores_every_sample(run_cnnlab, converted) -> None:  # type: ignore[no-untyped-def]
+    store, experiment_id, artifact_id = converted
+    result = run_cnnlab(
+        "bench",
+        str(experiment_id),
+        "--device",
+        "host",
+        "--runs",
+        "25",
+        "--warmup",
+        "3",
+        "--threads",
+        "1",
+        "--wait",
+        "--db",
+        str(store.path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    [bench] = get_detail(store, experiment_id).children
+    job = get_detail(store, bench)
+    assert job.experiment.kind == "bench"
+    assert job.experiment.status == "done"
+    assert job.experiment.model == "tiny_cnn"
+    assert job.experiment.final_metrics["median_ms"] > 0
+    [run] = list_bench_runs(store, bench)
+    assert (run.artifact_id, run.runs, run.warmup_runs, run.threads) == (artifact_id, 25, 3, 1)
+    assert run.id is not None
+    samples = get_samples(store, run.id)
+    assert len(samples) == 25
+    assert run.min_us is not None
+    assert run.max_us is not None
+    assert run.min_us <= run.median_us <= run.max_us  # type: ignore[operator]
+    assert [d.serial for d in list_devices(store) if d.id == run.device_id] == ["host"]
+    assert "bench_done" in [e.kind for e in job.events]
+
+
+def test_bad_targets_are_refused(run_cnnlab, converted, store: Store) -> None:  # type: ignore[no-untyped-def]
+    _, experiment_id, _ = converted
+    no_model = create_experiment(store, "train", status="done")
+    cases = [
+        ([str(no_model)], "has no TFLite model; convert it first"),
+        (["artifact:999"], "No artifact with id 999"),
+        (["twelve"], "Cannot read target 'twelve'"),
+        (
+            [str(experiment_id), "--device", "host", "--delegate", "gpu"],
+            "The host runs the cpu or xnnpack delegate",
+        ),
+        ([str(experiment_id), "--device", "host", "--runs", "0"], "--runs must be at least 1"),
+    ]
+    for args, message in cases:
+        result = run_cnnlab("bench", *args, "--db", str(store.path))
+        assert result.returncode == 2, args
+        assert message in result.stderr, result.stderr
+
+
+def test_phone_bench_job_through_adb(  # type: ignore[no-untyped-def]
+    run_cnnlab, converted, prepared_phone: Any, address: AdbServerAddress
+) -> None:
+    store, experiment_id, _ = converted
+    (store.path.parent / "cnnlab.toml").write_text(f"[devices]\nadb_port = {address.port}\n")
+    result = run_cnnlab(
+        "bench",
+        str(experiment_id),
+        "--device",
+        prepared_phone.serial,
+        "--runs",
+        "6",
+        "--warmup",
+        "2",
+        "--cpu-mask",
+        "f0",
+        "--json",
+        "--db",
+        str(store.path),
+    )
+    assert result.returncode == 0, result.stderr
+    [bench] = json.loads(result.stdout)["ids"]
+    follow = run_cnnlab("logs", str(bench), "-f", "--db", str(store.path))
+    assert "bench_done" in follow.stdout, follow.stdout
+    [run] = list_bench_runs(open_store(store.path), bench)
+    assert run.cpu_mask == "f0"
+    assert run.runs == 6
+    assert run.id is not None
+    assert len(get_samples(store, run.id)) == 6
+    phone = next(d for d in list_devices(store) if d.serial == prepared_phone.serial)
+    assert phone.model == "SM-G950F"
+
+
+def test_an_unplugged_phone_fails_the_job_and_keeps_the_samples(  # type: ignore[no-untyped-def]
+    run_cnnlab, converted, prepared_phone: Any, address: AdbServerAddress
+) -> None:
+    store, experiment_id, _ = converted
+    (store.path.parent / "cnnlab.toml").write_text(f"[devices]\nadb_port = {address.port}\n")
+    result = run_cnnlab(
+        "bench",
+        str(experiment_id),
+        "--device",
+        prepared_phone.serial,
+        "--runs",
+        "400",
+        "--warmup",
+        "0",
+        "--json",
+        "--db",
+        str(store.path),
+    )
+    assert result.returncode == 0, result.stderr
+    [bench] = json.loads(result.stdout)["ids"]
+    import time
+
+    deadline = time.monotonic() + 120
+    while (
+        open_store(store.path).read("SELECT progress_step FROM experiments WHERE id = ?", (bench,))[
+            0
+        ][0]
+        or 0
+    ) < 5:
+        assert time.monotonic() < deadline, "the benchmark never started"
+        time.sleep(0.1)
+    prepared_phone.stop()  # the cable is pulled
+    run_cnnlab("logs", str(bench), "-f", "--db", str(store.path))
+    job = get_detail(open_store(store.path), bench).experiment
+    assert job.status == "failed"
+    assert job.error is not None
+    assert re.search(
+        rf"device {re.escape(prepared_phone.serial)} disconnected after \d+ of 400", job.error
+    )
+    [run] = list_bench_runs(store, bench)
+    assert run.id is not None
+    assert 5 <= len(get_samples(store, run.id)) < 400
