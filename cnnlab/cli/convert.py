@@ -90,7 +90,7 @@ def convert_command(
             )
     if wait:
         for job_id in ids:
-            statuses[job_id] = follow(store, job_id, follow=True)
+            statuses[job_id] = follow(store, job_id, follow=True, events=not as_json)
             click.echo(f"Conversion {job_id} ended {statuses[job_id]}.", err=True)
     if as_json:
         from cnnlab.store import get_experiment

@@ -10,19 +10,23 @@ from cnnlab.engine.convert_spec import ConvertSpec, ImportSpec
 from cnnlab.engine.convert_variants import mobile_ai_score
 
 # Cut from a real TensorFlow 2.21 converter failure (one flex op, one with no kernel at all).
-CONVERTER_TEXT = """Could not translate MLIR to FlatBuffer.<unknown>:0: error: \
-loc(callsite(fused["Erf:", "functional_1_1/my_erf_1/Erf@__inference___call___814"] at \
-callsite(fused["StatefulPartitionedCall:", "StatefulPartitionedCall@__inference_x"]))): \
-'tf.Erf' op is neither a custom op nor a flex op
-<unknown>:0: note: loc(callsite(fused["Erf:", "functional_1_1/my_erf_1/Erf@__inference___call___814"] \
-at callsite(fused["StatefulPartitionedCall:", "x"]))): Error code: ERROR_NEEDS_FLEX_OPS
-<unknown>:0: error: loc(callsite(fused["Igamma:", "functional_1/gamma_layer_1/Igamma@__inference_y"] \
-at fused["StatefulPartitionedCall:", "y"])): 'tf.Igamma' op is neither a custom op nor a flex op
-<unknown>:0: note: loc(callsite(fused["Igamma:", "functional_1/gamma_layer_1/Igamma@__inference_y"] \
-at fused["StatefulPartitionedCall:", "y"])): Error code: ERROR_NEEDS_CUSTOM_OPS
-Some ops in the model are custom ops
-Custom ops: Igamma
-"""
+_ERF = 'fused["Erf:", "functional_1_1/my_erf_1/Erf@__inference___call___814"]'
+_IGAMMA = 'fused["Igamma:", "functional_1/gamma_layer_1/Igamma@__inference_y"]'
+_CALLER = 'fused["StatefulPartitionedCall:", "StatefulPartitionedCall@__inference_x"]'
+CONVERTER_TEXT = "\n".join(
+    [
+        f"Could not translate MLIR to FlatBuffer.<unknown>:0: error: loc(callsite({_ERF} at "
+        f"callsite({_CALLER}))): 'tf.Erf' op is neither a custom op nor a flex op",
+        f"<unknown>:0: note: loc(callsite({_ERF} at callsite({_CALLER}))): "
+        "Error code: ERROR_NEEDS_FLEX_OPS",
+        f"<unknown>:0: error: loc(callsite({_IGAMMA} at {_CALLER})): "
+        "'tf.Igamma' op is neither a custom op nor a flex op",
+        f"<unknown>:0: note: loc(callsite({_IGAMMA} at {_CALLER})): "
+        "Error code: ERROR_NEEDS_CUSTOM_OPS",
+        "Some ops in the model are custom ops",
+        "Custom ops: Igamma",
+    ]
+)
 
 
 def test_round_trip_and_description() -> None:
