@@ -43,7 +43,7 @@ def event_line(event: Event) -> str:
 
 def follow(store: Store, experiment_id: int, *, follow: bool, events: bool = True) -> str:
     """Print epochs and events (and keep printing while `follow`); returns the final status."""
-    from cnnlab.engine import mark_lost
+    from cnnlab.engine import ensure_scheduler, mark_lost
     from cnnlab.store import get_experiment, list_epochs, list_events
 
     last_epoch = 0
@@ -78,6 +78,8 @@ def follow(store: Store, experiment_id: int, *, follow: bool, events: bool = Tru
                 return experiment.status
             if time.monotonic() - last_lost_check > LOST_CHECK_S:
                 mark_lost(store)
+                if experiment.status == "queued":
+                    ensure_scheduler(store)  # a killed scheduler must not leave us waiting
                 last_lost_check = time.monotonic()
             time.sleep(POLL_S)
     finally:
