@@ -90,6 +90,13 @@ class SlurmConfig:
         metadata=_doc("Wall-clock limit per job, in Slurm's format ([D-]HH:MM:SS).", "slurm_time"),
     )
     gpus_per_job: int = field(default=1, metadata=_doc("GPUs requested per job.", "non_negative"))
+    sbatch_args: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "Extra `sbatch` options for every job, e.g. [\"--cpus-per-task=4\", \"--mem=16G\"] "
+            "(`--sbatch-arg` adds more per job)."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -196,6 +203,8 @@ def _check_section(path: Path, text: str, section: str, table: dict[str, Any]) -
             raise ConfigError(f"{where}: '{section}.{key}' {problem}, got {value!r}.")
         if key == "benchmark_model" and isinstance(value, str):
             checked[key] = str((path.parent / Path(value).expanduser()).resolve())
+        elif typing.get_origin(hints[key]) is tuple:
+            checked[key] = tuple(value)
         else:
             checked[key] = float(value) if hints[key] is float else value
     return checked
@@ -210,6 +219,10 @@ def _problem(value: Any, hint: Any, check: str | None) -> str | None:
         choices = typing.get_args(hint)
         if value not in choices:
             return "must be one of " + ", ".join(repr(c) for c in choices)
+        return None
+    if typing.get_origin(hint) is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"must be {_type_name(hint)}"
         return None
     if isinstance(value, bool) or not isinstance(
         value, hint if hint is not float else (int, float)
@@ -235,6 +248,8 @@ def _type_name(hint: Any) -> str:
         return " or ".join(_type_name(a) for a in typing.get_args(hint))
     if typing.get_origin(hint) is Literal:
         return " | ".join(repr(c) for c in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return "a list of strings"
     names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
     return names.get(hint, "unset" if hint is type(None) else str(hint))
 

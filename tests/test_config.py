@@ -41,6 +41,12 @@ def test_database_file_wins_key_by_key_over_the_users(db_path: Path) -> None:
     assert config.sources == (user, local)
 
 
+def test_sbatch_args_are_a_list_of_strings(db_path: Path) -> None:
+    write(db_path.parent / "cnnlab.toml", "[slurm]\nsbatch_args = ['--mem=4G', '--qos=low']\n")
+    assert load_config(db_path).slurm.sbatch_args == ("--mem=4G", "--qos=low")
+    assert load_config(db_path.parent / "elsewhere" / "x.db").slurm.sbatch_args == ()
+
+
 def test_integers_are_accepted_where_numbers_are_expected(db_path: Path) -> None:
     write(db_path.parent / "cnnlab.toml", "[store]\nbusy_timeout_s = 5\n")
     assert load_config(db_path).store.busy_timeout_s == 5.0
@@ -57,6 +63,8 @@ def test_integers_are_accepted_where_numbers_are_expected(db_path: Path) -> None
         ("# lab settings\n[gpus]\ncount = 2\n", 2, "unknown section [gpus]"),
         ("[devices]\nadb_port = 70000\n", 2, "TCP port"),
         ("[slurm]\ntime_limit = 'a day'\n", 2, "Slurm time limit"),
+        ("[slurm]\nsbatch_args = '--mem=4G'\n", 2, "must be a list of strings"),
+        ("[slurm]\n\nsbatch_args = ['--mem=4G', 4]\n", 3, "must be a list of strings"),
         ("engine.max_parallel = -1\n", 1, "must be greater than 0"),
         ("[engine]\nmax_parallel = \n", 2, "not valid TOML"),
     ],

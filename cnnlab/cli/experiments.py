@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -69,10 +70,12 @@ def ls_command(
 ) -> None:
     """List experiments, newest first, one page at a time."""
     from cnnlab.engine import mark_lost
+    from cnnlab.engine.ingest import ingest_reports
     from cnnlab.store import ExperimentQuery, count_experiments, list_experiments
 
     store = open_db(ctx, db)
     mark_lost(store)  # a job whose process vanished is shown as lost, not running forever
+    ingest_reports(store)  # Slurm jobs' latest epochs, from their run folders
     query = ExperimentQuery(
         status=_split(status),
         kind=_split(kind),
@@ -96,7 +99,9 @@ def ls_command(
             }
         )
         return
-    print_experiments(experiments, total=total, offset=offset)
+    # A Slurm job waiting in Slurm's queue reads `pending (Resources)` rather than `queued`.
+    shown = [dataclasses.replace(e, status=e.display_status) for e in experiments]
+    print_experiments(shown, total=total, offset=offset)
 
 
 @click.command("show")

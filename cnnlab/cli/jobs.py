@@ -79,6 +79,34 @@ def training_options(fn: F) -> F:
         click.option(
             "--wait", is_flag=True, help="Follow the run(s) and exit 0 only if all end done."
         ),
+        click.option(
+            "--backend",
+            type=click.Choice(["local", "slurm"]),
+            default=None,
+            help="Where the job runs (default: engine.backend in cnnlab.toml, else local).",
+        ),
+        click.option(
+            "--partition", default=None, help="Slurm partition (default: slurm.partition)."
+        ),
+        click.option(
+            "--gpus",
+            type=click.IntRange(min=0),
+            default=None,
+            help="GPUs a Slurm job asks for (default: slurm.gpus_per_job).",
+        ),
+        click.option(
+            "--time",
+            "time_limit",
+            default=None,
+            help="Slurm time limit, e.g. 2:00:00 (default: slurm.time_limit); a job that hits "
+            "it stops with a checkpoint and can be resumed.",
+        ),
+        click.option(
+            "--sbatch-arg",
+            "sbatch_args",
+            multiple=True,
+            help="Extra sbatch option, e.g. --sbatch-arg=--cpus-per-task=4 (repeat for more).",
+        ),
         json_option,
         db_option,
     ]
@@ -107,12 +135,45 @@ def _training(options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _backend(store: Store, options: dict[str, Any]) -> tuple[str | None, Any]:
+    """The backend and Slurm options asked for; any Slurm option alone means Slurm."""
+    from cnnlab.config import load_config
+    from cnnlab.engine.slurm import SlurmOptions
+    from cnnlab.errors import CnnlabError
+
+    slurm_given = [
+        flag
+        for flag, key in (
+            ("--partition", "partition"),
+            ("--gpus", "gpus"),
+            ("--time", "time_limit"),
+            ("--sbatch-arg", "sbatch_args"),
+        )
+        if options[key] not in (None, ())
+    ]
+    backend = options["backend"] or ("slurm" if slurm_given else None)
+    config = load_config(store.path)
+    if (backend or config.engine.backend) != "slurm":
+        if slurm_given:
+            raise CnnlabError(f"{', '.join(slurm_given)} only apply to --backend slurm.")
+        return backend, None
+    slurm = SlurmOptions.from_config(
+        config.slurm,
+        partition=options["partition"],
+        gpus=options["gpus"],
+        time_limit=options["time_limit"],
+        sbatch_args=options["sbatch_args"],
+    )
+    return backend, slurm
+
+
 def _queue_and_report(
     ctx: click.Context, store: Store, spec: Any, options: dict[str, Any], **where: Any
 ) -> None:
     from cnnlab.engine import submit_repeats
 
-    ids = submit_repeats(store, spec, options["repeat"], **where)
+    backend, slurm = _backend(store, options)
+    ids = submit_repeats(store, spec, options["repeat"], backend=backend, slurm=slurm, **where)
     wait, as_json = options["wait"], options["as_json"]
     if as_json and not wait:
         print_json(
@@ -301,9 +362,11 @@ def engine_group() -> None:
 def engine_status_command(ctx: click.Context, as_json: bool, db: Path | None) -> None:
     """Whether the scheduler runs, its limits, and the jobs it manages."""
     from cnnlab.engine import ensure_scheduler, mark_lost, scheduler_status
+    from cnnlab.engine.ingest import ingest_reports
 
     store = open_db(ctx, db)
     mark_lost(store)
+    ingest_reports(store)
     status = scheduler_status(store)
     if not status.running and status.queued_jobs:
         ensure_scheduler(store)  # jobs are waiting and nobody serves them: restart it
@@ -318,6 +381,10 @@ def engine_status_command(ctx: click.Context, as_json: bool, db: Path | None) ->
         click.echo(f"gpus        {', '.join(status.gpus) or 'none'}")
     click.echo(f"running     {', '.join(map(str, status.running_jobs)) or 'none'}")
     click.echo(f"queued      {status.queued_jobs}")
+    for job in status.backend_jobs:
+        where = f" on {job['node']}" if job["node"] else ""
+        slurm_id = job["job_id"] or "not submitted yet"
+        click.echo(f"slurm       {job['id']}: job {slurm_id}, {job['status']}{where}")
 
 
 @engine_group.command("stop")

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from cnnlab.config import load_config
 from cnnlab.engine.liveness import mark_lost
 from cnnlab.engine.scheduler import ensure_scheduler
+from cnnlab.engine.slurm import BACKEND as SLURM
+from cnnlab.engine.slurm import SLURM_KINDS, SlurmOptions, cancel
 from cnnlab.engine.spec import JobSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
@@ -21,6 +24,7 @@ from cnnlab.store import (
     set_group,
     set_status,
 )
+from cnnlab.store.backends import LOCAL, assign_backend, clear_backend_job
 
 
 def submit(
@@ -31,12 +35,26 @@ def submit(
     group_id: int | None = None,
     wait_for: int | None = None,
     start_scheduler: bool = True,
+    backend: str | None = None,
+    slurm: SlurmOptions | None = None,
 ) -> int:
     """Queue a job and make sure a scheduler will run it; returns the experiment id.
 
     With `wait_for`, the job starts only once that experiment ends `done`, and is cancelled if
-    it ends any other way.
+    it ends any other way. `backend` ('local' or 'slurm') defaults to `engine.backend` in
+    cnnlab.toml; a Slurm job asks for `slurm` (default: the `[slurm]` settings).
     """
+    config = load_config(store.path)
+    backend = backend or config.engine.backend
+    if backend not in (LOCAL, SLURM):
+        raise CnnlabError(f"Unknown backend {backend!r}; choose local or slurm.")
+    if backend == SLURM and spec.kind not in SLURM_KINDS:
+        if slurm is not None:
+            raise CnnlabError(
+                f"{spec.kind} jobs run on the database's host only (they write the store "
+                f"directly); only {' and '.join(SLURM_KINDS)} jobs can go to Slurm."
+            )
+        backend = LOCAL  # the lab's default backend is for training; these stay here
     model: str | None = getattr(spec, "model", None)
     dataset: str | None = getattr(spec, "data", None)
     experiment_id = create_experiment(
@@ -49,10 +67,16 @@ def submit(
         parent_id=parent_id,
         group_id=group_id,
         wait_for=wait_for,
+        # A Slurm job is queued together with its backend, never claimable as a local one.
+        status="queued" if backend == LOCAL else "stopped",
     )
+    if backend != LOCAL:
+        options = slurm or SlurmOptions.from_config(config.slurm)
+        assign_backend(store, experiment_id, backend, options.to_dict())
     what = " ".join(part for part in (spec.kind, model, dataset and f"on {dataset}") if part)
     after = f", after experiment {wait_for} is done" if wait_for is not None else ""
-    append_event(store, experiment_id, "queued", what + after)
+    where = " on Slurm" if backend != LOCAL else ""
+    append_event(store, experiment_id, "queued", what + after + where)
     if start_scheduler:
         ensure_scheduler(store)
     return experiment_id
@@ -66,6 +90,8 @@ def submit_repeats(
     parent_id: int | None = None,
     wait_for: int | None = None,
     start_scheduler: bool = True,
+    backend: str | None = None,
+    slurm: SlurmOptions | None = None,
 ) -> list[int]:
     """Queue `repeat` runs of `spec` as one group, seeds `seed`, `seed + 1`, ... ; their ids.
 
@@ -74,8 +100,17 @@ def submit_repeats(
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise CnnlabError(f"--repeat must be a positive whole number, got {repeat!r}.")
     if repeat == 1:
-        return [submit(store, spec, parent_id=parent_id, wait_for=wait_for,
-                       start_scheduler=start_scheduler)]
+        return [
+            submit(
+                store,
+                spec,
+                parent_id=parent_id,
+                wait_for=wait_for,
+                start_scheduler=start_scheduler,
+                backend=backend,
+                slurm=slurm,
+            )
+        ]
     seed: int = getattr(spec, "seed", 0)
     ids: list[int] = []
     for index in range(repeat):
@@ -89,6 +124,8 @@ def submit_repeats(
                 group_id=ids[0] if ids else None,
                 wait_for=wait_for,
                 start_scheduler=start_scheduler and index == repeat - 1,
+                backend=backend,
+                slurm=slurm,
             )
         )
         if index == 0:
@@ -102,11 +139,15 @@ def stop(store: Store, experiment_id: int) -> str:
     experiment = get_experiment(store, experiment_id)
     if experiment.status == "queued":
         if set_status(store, experiment_id, "stopped", expect=("queued",)):
+            if experiment.backend == SLURM and experiment.backend_job_id:
+                cancel(store, experiment)  # pending in Slurm: take it out of Slurm's queue
             append_event(store, experiment_id, "stopped", "Cancelled before it started.")
             return "stopped"
         experiment = get_experiment(store, experiment_id)
     if experiment.status == "running":
         request_stop(store, experiment_id)
+        if experiment.backend == SLURM:
+            cancel(store, experiment)  # scancel: SIGTERM, then SIGKILL after KillWait
         append_event(
             store,
             experiment_id,
@@ -136,6 +177,8 @@ def resume(store: Store, experiment_id: int) -> None:
         raise CnnlabError(f"{experiment.kind} jobs cannot be resumed; submit them again.")
     if not set_status(store, experiment_id, "queued", expect=RESUMABLE):
         raise CnnlabError(f"Experiment {experiment_id} changed state meanwhile; try again.")
+    if experiment.backend != LOCAL:
+        clear_backend_job(store, experiment_id)  # only now may the scheduler sbatch it again
     append_event(
         store, experiment_id, "resume_requested", f"Resume requested (was {experiment.status})."
     )

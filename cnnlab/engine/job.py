@@ -1,8 +1,9 @@
 """The job process: `python -m cnnlab.engine.job DB ID` runs one experiment to its end.
 
-It runs in its own session (started by the scheduler), so closing the TUI or the SSH
-connection never reaches it. Whatever happens, it leaves the row in a final state with a
-one-line reason: `done`, `stopped`, or `failed` (the traceback goes to runs/<id>/log.txt).
+It runs in its own session (started by the scheduler, or by Slurm with `--files`, reporting into
+its run folder instead of SQLite), so closing the TUI or the SSH connection never reaches it.
+Whatever happens, it leaves the row in a final state with a one-line reason: `done`, `stopped`,
+or `failed` (the traceback goes to runs/<id>/log.txt).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 from cnnlab.engine.environment import environment
+from cnnlab.engine.file_reporter import FileReporter
 from cnnlab.engine.liveness import HEARTBEAT_S
 from cnnlab.engine.outcome import JobContext, JobOutcome
 from cnnlab.engine.reporter import StoreReporter
@@ -25,18 +28,40 @@ from cnnlab.store import Store, get_experiment, heartbeat, open_store
 
 
 def run_job(store: Store, experiment_id: int) -> str:
-    """Run one experiment in this process; returns its final status."""
-    experiment = get_experiment(store, experiment_id)
-    run_dir = store.run_dir(experiment_id)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    """Run one experiment in this process, reporting into `store`; returns its final status."""
     reporter = StoreReporter(store, experiment_id)
+    return _run(
+        store,
+        experiment_id,
+        store.run_dir(experiment_id),
+        reporter,
+        lambda: _start_heartbeat(store.path, experiment_id),
+    )
+
+
+def run_job_with_files(context: Store, run_dir: Path, experiment_id: int) -> str:
+    """Run one experiment on a node without the shared database (Slurm): it reads its row and
+    its parent's artifacts from `context` (a private copy) and reports into `run_dir`."""
+    reporter = FileReporter(run_dir, experiment_id)
+    return _run(context, experiment_id, run_dir, reporter, lambda: _start_file_heartbeat(reporter))
+
+
+def _run(
+    store: Store,
+    experiment_id: int,
+    run_dir: Path,
+    reporter: StoreReporter | FileReporter,
+    start_heartbeat: Callable[[], threading.Event],
+) -> str:
+    experiment = get_experiment(store, experiment_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         reporter.stop_signalled = True
 
     signal.signal(signal.SIGTERM, on_sigterm)
     reporter.status("running", pid=os.getpid())
-    beating = _start_heartbeat(store.path, experiment_id)
+    beating = start_heartbeat()
     try:
         spec = spec_from_dict(experiment.spec)
         (run_dir / "spec.json").write_text(_json(experiment.spec))
@@ -98,15 +123,39 @@ def _start_heartbeat(db_path: Path, experiment_id: int) -> threading.Event:
     return done
 
 
+def _start_file_heartbeat(reporter: FileReporter) -> threading.Event:
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(HEARTBEAT_S):
+            try:
+                reporter.heartbeat()
+            except OSError as exc:  # a full or flaky shared filesystem must not kill the job
+                print(f"heartbeat skipped: {exc}", file=sys.stderr)
+
+    threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+    return done
+
+
 def _json(value: object) -> str:
     import json
 
     return json.dumps(value, indent=2, sort_keys=True)
 
 
+USAGE = (
+    "usage: python -m cnnlab.engine.job DATABASE EXPERIMENT_ID\n"
+    "       python -m cnnlab.engine.job --files RUN_DIR CONTEXT_DATABASE EXPERIMENT_ID"
+)
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 4 and argv[0] == "--files" and argv[3].isdigit():
+        with open_store(argv[2]) as context:
+            status = run_job_with_files(context, Path(argv[1]), int(argv[3]))
+        return 0 if status in ("done", "stopped") else 1
     if len(argv) != 2 or not argv[1].isdigit():
-        print("usage: python -m cnnlab.engine.job DATABASE EXPERIMENT_ID", file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
     with open_store(argv[0]) as store:
         return 0 if run_job(store, int(argv[1])) in ("done", "stopped") else 1

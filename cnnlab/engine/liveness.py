@@ -2,7 +2,8 @@
 
 A job on this host is alive only if its pid exists *and* that process is our job process for
 that experiment (its command line says so); a job on another host is judged by its heartbeat
-alone. Whoever looks (scheduler, CLI, TUI) marks the dead ones `lost`.
+alone. Whoever looks (scheduler, CLI, TUI) marks the dead ones `lost`. Jobs of another backend
+(Slurm) are judged by that backend's own answer instead.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def mark_lost(store: Store) -> list[int]:
     lost = []
     running = list_experiments(store, ExperimentQuery(status=("running",), limit=10_000))
     for experiment in running:
+        if experiment.backend != "local":
+            continue  # Slurm says whether its jobs live (cnnlab.engine.slurm), not pid or beat
         reason = why_dead(experiment)
         if reason is None:
             continue

@@ -18,9 +18,9 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cnnlab.config import load_config
 from cnnlab.engine.environment import gpu_names
@@ -30,11 +30,14 @@ from cnnlab.store import (
     Store,
     append_event,
     cancel_orphaned,
-    claim_next_queued,
     count_experiments,
     open_store,
     set_status,
 )
+from cnnlab.store.backends import LOCAL, active_on, any_on_backend, claim_next_on, count_running_on
+
+if TYPE_CHECKING:
+    from cnnlab.engine.slurm import SlurmFollower
 
 POLL_S = 0.25
 LOST_CHECK_S = 5.0
@@ -58,6 +61,7 @@ class SchedulerStatus:
     gpus: list[str]
     running_jobs: list[int]
     queued_jobs: int
+    backend_jobs: list[dict[str, Any]] = field(default_factory=list)  # Slurm's, queued or running
 
     def to_json(self) -> dict[str, Any]:
         from cnnlab.store.records import iso
@@ -71,6 +75,7 @@ class SchedulerStatus:
             "gpus": self.gpus,
             "running_jobs": self.running_jobs,
             "queued_jobs": self.queued_jobs,
+            "backend_jobs": self.backend_jobs,
         }
 
 
@@ -104,6 +109,18 @@ def scheduler_status(store: Store) -> SchedulerStatus:
         gpus=state.get("gpus", []),
         running_jobs=jobs,
         queued_jobs=count_experiments(store, ExperimentQuery(status=("queued",))),
+        backend_jobs=[
+            {
+                "id": e.id,
+                "backend": e.backend,
+                "status": e.display_status,
+                "job_id": e.backend_job_id,
+                "state": e.backend_state,
+                "reason": e.backend_reason,
+                "node": e.backend_node,
+            }
+            for e in active_on(store, "slurm")
+        ],
     )
 
 
@@ -171,6 +188,7 @@ class Scheduler:
         self.idle_timeout_s = config.engine.idle_timeout_s
         self.children: dict[int, tuple[subprocess.Popen[bytes], str | None]] = {}
         self.stopping = False
+        self.slurm: SlurmFollower | None = None
         self.started_at = time.time()
         self.host = socket.gethostname()
 
@@ -187,6 +205,7 @@ class Scheduler:
                 last_lost_check = time.monotonic()
             cancel_orphaned(self.store)  # dependents of a failed or stopped job never start
             self._start_queued()
+            self._follow_slurm()
             if self.children or count_experiments(
                 self.store, ExperimentQuery(status=("queued", "running"))
             ):
@@ -240,11 +259,26 @@ class Scheduler:
         free = [str(i) for i in range(len(self.gpus)) if str(i) not in busy]
         return free[0] if free else None
 
+    def _follow_slurm(self) -> None:
+        """Hand ready Slurm rows to sbatch and bring their reports and states into the store.
+
+        Slurm jobs never count against `max_parallel`: Slurm decides when they run."""
+        from cnnlab.engine.slurm import BACKEND, SlurmFollower
+
+        while (experiment := claim_next_on(self.store, BACKEND, host=self.host)) is not None:
+            if self.slurm is None:
+                self.slurm = SlurmFollower(self.store)
+            self.slurm.submit(experiment)
+        if self.slurm is None and any_on_backend(self.store, BACKEND):
+            self.slurm = SlurmFollower(self.store)  # a restarted scheduler picks up their jobs
+        if self.slurm is not None:
+            self.slurm.step()
+
     def _start_queued(self) -> None:
-        while len(_running(self.store)) < self.max_parallel:
+        while count_running_on(self.store, LOCAL) < self.max_parallel:
             if self.gpus and self._free_gpu() is None:
                 return
-            experiment = claim_next_queued(self.store, host=self.host)
+            experiment = claim_next_on(self.store, LOCAL, host=self.host)
             if experiment is None:
                 return
             self._spawn(experiment.id)

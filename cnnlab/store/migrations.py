@@ -176,6 +176,22 @@ def m002_dependencies(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_backend_jobs(conn: sqlite3.Connection) -> None:
+    # Jobs run by Slurm: what Slurm last said (state, pending reason, node), the options they were
+    # submitted with, and how far into their run folder's report.jsonl the store has read, so
+    # that every reported line is applied exactly once whoever ingests it.
+    _run(
+        conn,
+        "ALTER TABLE experiments ADD COLUMN backend_state TEXT",
+        "ALTER TABLE experiments ADD COLUMN backend_reason TEXT",
+        "ALTER TABLE experiments ADD COLUMN backend_node TEXT",
+        "ALTER TABLE experiments ADD COLUMN backend_options TEXT",
+        "ALTER TABLE experiments ADD COLUMN report_offset INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX experiments_backend ON experiments (backend, status)",
+    )
+
+
 def latest_version() -> int:
     return len(MIGRATIONS)
 

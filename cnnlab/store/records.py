@@ -96,16 +96,32 @@ class Experiment:
     train_seconds: float | None
     params: int | None
     wait_for: int | None = None
+    # What the backend (Slurm) last said: its job state, why it waits, which node runs it.
+    backend_state: str | None = None
+    backend_reason: str | None = None
+    backend_node: str | None = None
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    report_offset: int = 0  # bytes of runs/<id>/report.jsonl already applied to the store
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Experiment:
         values = dict(row)
         values["spec"] = loads(values["spec"]) or {}
+        if "backend_options" in values:
+            values["backend_options"] = loads(values["backend_options"]) or {}
         values["final_metrics"] = loads(values["final_metrics"]) or {}
         values["stop_requested"] = bool(values["stop_requested"])
         if values["stopped_early"] is not None:
             values["stopped_early"] = bool(values["stopped_early"])
         return cls(**values)
+
+    @property
+    def display_status(self) -> str:
+        """The status as people read it: a queued Slurm job says why Slurm holds it back."""
+        if self.status == Status.QUEUED and self.backend_state == "PENDING":
+            reason = self.backend_reason
+            return f"pending ({reason})" if reason and reason != "None" else "pending"
+        return self.status
 
     @property
     def duration_s(self) -> float | None:
@@ -134,6 +150,11 @@ class Experiment:
             "pid": self.pid,
             "backend": self.backend,
             "backend_job_id": self.backend_job_id,
+            "backend_state": self.backend_state,
+            "backend_reason": self.backend_reason,
+            "backend_node": self.backend_node,
+            "backend_options": self.backend_options,
+            "display_status": self.display_status,
             "error": self.error,
             "progress": {
                 "epoch": self.progress_epoch,

@@ -46,6 +46,11 @@ EXPECTED_COLUMNS = {
         "train_seconds",
         "params",
         "wait_for",
+        "backend_state",
+        "backend_reason",
+        "backend_node",
+        "backend_options",
+        "report_offset",
     },
     "epochs": {
         "experiment_id",
@@ -135,6 +140,8 @@ def test_an_empty_file_migrates_to_the_latest_schema(db_path: Path) -> None:
         "experiments_parent",
         "experiments_group",
         "experiments_best_val_accuracy",
+        "experiments_model_accuracy",
+        "experiments_roots",
     } <= indexes
 
 
