@@ -177,6 +177,18 @@ def m002_dependencies(conn: sqlite3.Connection) -> None:
 
 
 @migration
+def m003_listing_indexes(conn: sqlite3.Connection) -> None:
+    # The TUI's commonest filter (a model glob with an accuracy bound) is answered from this index
+    # alone, count included; the tree view's roots come newest first without a sort.
+    _run(
+        conn,
+        "CREATE INDEX experiments_model_accuracy ON experiments"
+        " (model, best_val_accuracy, created_at)",
+        "CREATE INDEX experiments_roots ON experiments (parent_id, created_at)",
+    )
+
+
+@migration
 def m004_backend_jobs(conn: sqlite3.Connection) -> None:
     # Jobs run by Slurm: what Slurm last said (state, pending reason, node), the options they were
     # submitted with, and how far into their run folder's report.jsonl the store has read, so

@@ -30,11 +30,13 @@ async def test_epochs_events_and_log_arrive_live(make_app: MakeApp, db_path: Pat
     async with make_app().run_test(size=(120, 36)) as pilot:
         screen = await open_detail(pilot, 3)
         assert len(screen.epochs) == 3
+        await pilot.press("2")  # the epochs table fills when its tab is first shown
+        await until(pilot, lambda: screen.query_one("#epochs-table").row_count == 3)
         with open_store(db_path) as job:  # another connection, as the job process has
             append_epoch(job, 3, 4, {"loss": 0.4, "val_accuracy": 0.8, "val_loss": 0.5})
             append_event(job, 3, "early_stopping", "No improvement for 3 epochs.")
         await until(pilot, lambda: len(screen.epochs) == 4)
-        assert screen.query_one("#epochs-table").row_count == 4
+        await until(pilot, lambda: screen.query_one("#epochs-table").row_count == 4)
         await until(pilot, lambda: screen.query_one("#events-table").row_count == 2)
         tail = screen.query_one(LogTail)
         assert tail.line_count == 3

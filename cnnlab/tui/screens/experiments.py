@@ -15,9 +15,9 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
-from cnnlab.store import ExperimentQuery
+from cnnlab.store import Count, ExperimentQuery
 from cnnlab.tui.filter import FilterError, parse_filter
-from cnnlab.tui.reads import Page, Version, read_page
+from cnnlab.tui.reads import Page, Version, data_version, read_page
 from cnnlab.tui.screens.base import LabScreen
 from cnnlab.tui.widgets.experiment_table import COLUMNS, SORTABLE_COLUMNS, ExperimentTable
 from cnnlab.tui.widgets.gpu_strip import GpuStrip
@@ -64,6 +64,8 @@ class ExperimentsScreen(LabScreen):
         self.marked: set[int] = set()
         self.expanded: frozenset[int] = frozenset()
         self.total = 0
+        self.count = Count(0, True)
+        self.page_rows = 0
         # What the table shows, and the data version it was read at.
         self._shown: tuple[View, Version] | None = None
         self._cursor_after = "keep"
@@ -110,11 +112,8 @@ class ExperimentsScreen(LabScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="page")
     def read_rows(self, view: View, known_version: Version | None) -> tuple[View, Page | None]:
         store = self.lab.store
-        if known_version is not None:
-            from cnnlab.tui.reads import data_version
-
-            if data_version(store) == known_version:
-                return view, None  # nothing committed since: no read at all
+        if known_version is not None and data_version(store) == known_version:
+            return view, None  # nothing committed since: no read at all
         page = read_page(
             store, view.query, tree=view.tree, groups=view.groups, expanded=view.expanded
         )
@@ -126,6 +125,8 @@ class ExperimentsScreen(LabScreen):
         view, page = result
         if page is not None and view == self.view():
             self.total = page.total
+            self.count = page.count
+            self.page_rows = sum(1 for row in page.rows if row.depth == 0)
             self.table.show_rows(page.rows, self.marked, cursor=self._cursor_after)
             self._cursor_after = "keep"
             self._shown = (view, page.data_version)
@@ -135,12 +136,12 @@ class ExperimentsScreen(LabScreen):
     def _update_topbar(self) -> None:
         q = self.listing
         first = q.offset + 1 if self.total else 0
-        last = min(q.offset + q.limit, self.total)
+        last = q.offset + self.page_rows
         sort = next((c.label for c in COLUMNS if c.sort == q.sort), q.sort)
         bar = Text.assemble(
             ("cnnlab ", "bold"),
             (self.lab.store.path.name, "dim"),
-            f"  {first:,}-{last:,} of {self.total:,}",
+            f"  {first:,}-{last:,} of {self.count}",
             f"  sort {sort} {'▼' if q.descending else '▲'}",
         )
         if self.as_tree:
@@ -251,7 +252,9 @@ class ExperimentsScreen(LabScreen):
 
     def action_page(self, direction: int) -> None:
         offset = self.listing.offset + direction * self.listing.limit
-        if offset < 0 or offset >= max(self.total, 1):
+        # Past a capped count, pages go on for as long as they come back full.
+        more = not self.count.exact and self.page_rows >= self.listing.limit
+        if offset < 0 or (offset >= max(self.total, 1) and not more):
             return
         self._cursor_after = "top" if direction > 0 else "bottom"
         self.listing = dataclasses.replace(self.listing, offset=offset)

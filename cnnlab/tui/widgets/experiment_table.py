@@ -2,13 +2,17 @@
 never move the cursor or the scroll position.
 
 It holds only the visible page (100 rows), so painting costs the same for 10 experiments as for
-100,000; moving past either end asks the screen for the neighbouring page.
+100,000; moving past either end asks the screen for the neighbouring page. Body cells (one-line
+`Text`s) are turned into segments directly instead of through Rich's generic layout, which made
+a repaint of the page cost ~0.1 s on a 2-core VM.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
@@ -70,6 +74,10 @@ def row_cells(row: TableRow, marked: bool) -> Cells:
     )
 
 
+# The fast path leans on two DataTable internals; without them the generic path is used.
+_FAST_CELLS = hasattr(DataTable, "_get_styles_to_render_cell")
+
+
 class ExperimentTable(DataTable[Text]):
     """A DataTable of TableRows that asks for the next or previous page at its edges."""
 
@@ -94,6 +102,60 @@ class ExperimentTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         self.set_sort("created_at", True)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """A body cell as one line of segments: `Text.render` cropped and padded to `width`,
+        styled exactly as DataTable's own path does (its `Styled(Padding(cell))`).
+        """
+        fast = _FAST_CELLS and row_index >= 0 and column_index >= 0 and self.cell_padding >= 0
+        cell = self._cell_at(row_index, column_index) if fast else None
+        hover_cursor = getattr(self, "_show_hover_cursor", None)
+        if cell is None or not isinstance(hover_cursor, bool):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component, post = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component
+        pad = self.cell_padding
+        console = self.app.console
+        inner = Segment.adjust_line_length(
+            list(cell.render(console, end="")), max(0, width - 2 * pad), Style.null()
+        )
+        edge = [Segment(" " * pad, Style.null())] if pad else []
+        return [list(Segment.apply_style([*edge, *inner, *edge], pre, post))]
+
+    def _cell_at(self, row_index: int, column_index: int) -> Text | None:
+        """The cell when it can take the fast path (plain one-line left-aligned text)."""
+        if row_index >= len(self._order) or column_index >= len(COLUMNS):
+            return None
+        cell = self._cells.get(self._order[row_index])
+        if cell is None:
+            return None
+        text = cell[column_index]
+        if (
+            text.justify not in (None, "default", "left")
+            or text.overflow not in (None, "fold", "crop")
+            or "\n" in text.plain
+            or "\t" in text.plain
+        ):
+            return None
+        return text
 
     def set_sort(self, sort: str, descending: bool) -> None:
         """Show the sort column and direction in the header (rebuilds the columns)."""
