@@ -51,6 +51,7 @@ def _register() -> None:
     from cnnlab.cli.convert import convert_command, import_command, variants_command
     from cnnlab.cli.data import data_group
     from cnnlab.cli.db import config_command, db_group
+    from cnnlab.cli.demo import demo_command
     from cnnlab.cli.devices import devices_group
     from cnnlab.cli.experiments import ls_command, rm_command, show_command
     from cnnlab.cli.jobs import (
@@ -81,6 +82,7 @@ def _register() -> None:
         pipeline_group,
         report_command,
         bench_command,
+        demo_command,
     ):
         cli.add_command(command)
 
