@@ -93,7 +93,7 @@ class SlurmConfig:
     sbatch_args: tuple[str, ...] = field(
         default=(),
         metadata=_doc(
-            "Extra `sbatch` options for every job, e.g. [\"--cpus-per-task=4\", \"--mem=16G\"] "
+            'Extra `sbatch` options for every job, e.g. ["--cpus-per-task=4", "--mem=16G"] '
             "(`--sbatch-arg` adds more per job)."
         ),
     )
