@@ -25,8 +25,11 @@ MAX_SPEC_COLUMNS = 40
 
 
 def spec_rows(curves: Curves, all_keys: bool) -> list[tuple[str, list[str]]]:
-    """(key, value per experiment) for the keys that differ (or all of them)."""
-    specs = [e.spec for e in curves.experiments[:MAX_SPEC_COLUMNS]]
+    """(key, value per experiment) for the keys that differ (or all of them), then, when any
+    experiment is a transfer, which layers each one trained and froze.
+    """
+    shown = curves.experiments[:MAX_SPEC_COLUMNS]
+    specs = [e.spec for e in shown]
     keys = sorted({key for spec in specs for key in spec})
     rows = []
     for key in keys:
@@ -36,7 +39,31 @@ def spec_rows(curves: Curves, all_keys: bool) -> list[tuple[str, list[str]]]:
         ]
         if all_keys or len(set(values)) > 1:
             rows.append((key, values))
-    return rows
+    return rows + layer_rows(curves)
+
+
+def layer_rows(curves: Curves) -> list[tuple[str, list[str]]]:
+    """Trainable and frozen layers side by side ("all" for a run trained from scratch)."""
+    shown = curves.experiments[:MAX_SPEC_COLUMNS]
+    if not any(e.id in curves.layers for e in shown):
+        return []
+    layers = [curves.layers.get(e.id) for e in shown]
+    return [
+        (
+            "trainable layers",
+            [", ".join(x.trainable_layers) if x else "all" for x in layers],
+        ),
+        ("frozen layers", [", ".join(x.frozen_layers) if x else "none" for x in layers]),
+        (
+            "trainable / frozen params",
+            [
+                f"{fmt.count_text(x.trainable_params)} / {fmt.count_text(x.frozen_params)}"
+                if x
+                else ""
+                for x in layers
+            ],
+        ),
+    ]
 
 
 class CompareScreen(LabScreen):

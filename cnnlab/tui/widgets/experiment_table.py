@@ -52,9 +52,21 @@ def row_cells(row: TableRow, marked: bool) -> Cells:
     """The cells of one row, in COLUMNS order."""
     e = row.experiment
     indent = "  " * row.depth
-    if row.group is not None:
-        name = Text(f"{'▾' if row.expanded else '▸'} {e.name or e.model or ''} x{row.group.size}")
-        acc = Text(fmt.percent_text(row.group.mean_val_accuracy), style="italic")
+    group = row.group
+    progress = fmt.progress_text(e)
+    took = Text(fmt.duration_text(e.duration_s))
+    if group is not None:
+        # Repeats: mean of best val accuracy and of training time, their std in "progress".
+        name = Text(f"{'▾' if row.expanded else '▸'} {e.name or e.model or ''} x{group.size}")
+        acc = Text(fmt.percent_text(group.mean_val_accuracy), style="italic")
+        spread = []
+        if group.std_val_accuracy is not None:
+            spread.append(f"±{group.std_val_accuracy * 100:.1f}%")
+        if group.std_train_seconds is not None:
+            spread.append(f"±{fmt.duration_text(group.std_train_seconds)}")
+        progress = Text(" ".join(spread), style="italic dim")
+        if group.mean_train_seconds is not None:
+            took = Text(fmt.duration_text(group.mean_train_seconds), style="italic")
     else:
         branch = "└ " if row.depth else ""
         name = Text(indent[:-2] + branch + (e.name or ""))
@@ -64,13 +76,13 @@ def row_cells(row: TableRow, marked: bool) -> Cells:
         Text(str(e.id), style="dim"),
         name,
         fmt.status_text(e.status),
-        fmt.progress_text(e),
+        progress,
         acc,
         Text(e.model or ""),
         Text(fmt.count_text(e.params)),
         Text(e.kind),
         Text(fmt.timestamp_text(e.created_at)),
-        Text(fmt.duration_text(e.duration_s)),
+        took,
     )
 
 
