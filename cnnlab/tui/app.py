@@ -44,6 +44,9 @@ class CnnlabApp(App[None]):
     COMMANDS = App.COMMANDS | {ActionsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),
+        # Not in the footer (every screen's would grow); in the palette and the help screen.
+        Binding("D", "app.devices", "Devices", show=False),
+        Binding("L", "app.latency", "Latency of marked/open experiments", show=False),
     ]
 
     def __init__(
@@ -74,6 +77,21 @@ class CnnlabApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_devices(self) -> None:
+        from cnnlab.tui.screens.devices import DevicesScreen
+
+        if not isinstance(self.screen, DevicesScreen):
+            self.push_screen(DevicesScreen())
+
+    def action_latency(self) -> None:
+        from cnnlab.tui.screens.latency import LatencyScreen, latency_ids
+
+        ids = latency_ids(self.screen)
+        if not ids:
+            self.notify("Mark experiments with space (or open one) to see their latency.")
+        elif not isinstance(self.screen, LatencyScreen):
+            self.push_screen(LatencyScreen(ids))
 
     def report_failure(self, error: BaseException | None) -> None:
         """The one place worker failures go: store problems get a retry, user errors a notice."""

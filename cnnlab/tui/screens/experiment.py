@@ -22,6 +22,7 @@ from cnnlab.tui.reads import LogChunk, News, Version, data_version, read_log, re
 from cnnlab.tui.screens.base import LabScreen
 from cnnlab.tui.widgets.chart import LineChart
 from cnnlab.tui.widgets.log_tail import LogTail
+from cnnlab.tui.widgets.variants_table import VariantsTable
 
 HIGHLIGHTED_EVENTS = {
     "early_stopping": "bold black on yellow",
@@ -30,7 +31,7 @@ HIGHLIGHTED_EVENTS = {
     "stopped": "yellow",
     "lost": "magenta",
 }
-TABS = ("charts", "epochs", "events", "log", "spec", "artifacts")
+TABS = ("charts", "epochs", "events", "log", "spec", "artifacts", "variants")
 # Fixed widths and plain-string cells: DataTable measures every cell of an auto-width column
 # through Rich, which cost ~0.1 s for a 500-epoch run.
 EPOCH_COLUMNS = (
@@ -94,6 +95,8 @@ class ExperimentScreen(LabScreen):
         Binding("r", "resume", "Resume"),
         Binding("e", "clone", "Clone/edit"),
         Binding("d", "delete", "Delete"),
+        Binding("C", "convert", "Convert"),
+        Binding("b", "bench", "Bench"),
         *(
             Binding(str(i + 1), f"tab('{tab}')", tab.capitalize(), show=False)
             for i, tab in enumerate(TABS)
@@ -128,6 +131,8 @@ class ExperimentScreen(LabScreen):
                 yield DataTable(id="spec-table", cursor_type="row")
             with TabPane("6 Artifacts", id="artifacts"):
                 yield DataTable(id="artifacts-table", cursor_type="row")
+            with TabPane("7 Variants", id="variants"):
+                yield VariantsTable(id="variants-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -147,6 +152,8 @@ class ExperimentScreen(LabScreen):
         if event.pane.id == "epochs" and not self.epochs_table_live:
             self.epochs_table_live = True
             self.add_epoch_rows(self.epochs)
+        elif event.pane.id == "variants":
+            self.query_one(VariantsTable).load(self.experiment_id)
 
     # Polling -------------------------------------------------------------------------------
 
@@ -269,6 +276,7 @@ class ExperimentScreen(LabScreen):
         table = self.query_one("#artifacts-table", DataTable)
         if table.row_count == len(news.artifacts):
             return
+        self.query_one(VariantsTable).load(self.experiment_id)
         table.clear()
         for artifact in news.artifacts:
             table.add_row(
@@ -331,3 +339,26 @@ class ExperimentScreen(LabScreen):
                 self.notify(f"Queued experiment {experiment_id} (clone of {self.experiment_id}).")
 
         self.app.push_screen(JobForm(self.experiment.spec), queued)
+
+    def action_convert(self) -> None:
+        from cnnlab.tui.screens.convert_form import ConvertForm
+
+        def queued(ids: list[int] | None) -> None:
+            if ids:
+                self.notify(f"Queued conversion job(s) {', '.join(map(str, ids))}.")
+
+        name = self.experiment.name or "" if self.experiment else ""
+        self.app.push_screen(ConvertForm(self.experiment_id, name), queued)
+
+    def action_bench(self) -> None:
+        from cnnlab.tui.screens.bench_form import BenchForm
+
+        def queued(ids: list[int] | None) -> None:
+            if ids:
+                self.notify(f"Queued benchmark job(s) {', '.join(map(str, ids))}.")
+
+        target = str(self.experiment_id)
+        if self.query_one(TabbedContent).active == "variants":
+            artifact_id = self.query_one(VariantsTable).selected_artifact()
+            target = f"artifact:{artifact_id}" if artifact_id is not None else target
+        self.app.push_screen(BenchForm(target), queued)

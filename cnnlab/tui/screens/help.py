@@ -4,7 +4,7 @@ filter language.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,18 +15,29 @@ from cnnlab.tui.filter import FILTER_HELP
 
 
 def keys_markdown() -> str:
+    from cnnlab.tui.app import CnnlabApp
+    from cnnlab.tui.screens.bench_form import BenchForm
     from cnnlab.tui.screens.compare import CompareScreen
+    from cnnlab.tui.screens.convert_form import ConvertForm
+    from cnnlab.tui.screens.devices import DevicesScreen
     from cnnlab.tui.screens.experiment import ExperimentScreen
     from cnnlab.tui.screens.experiments import ExperimentsScreen
     from cnnlab.tui.screens.job_form import JobForm
+    from cnnlab.tui.screens.latency import LatencyScreen
 
     parts = []
-    for title, screen in (
+    screens: tuple[tuple[str, Any], ...] = (
         ("Experiments", ExperimentsScreen),
         ("Experiment", ExperimentScreen),
         ("Compare", CompareScreen),
         ("New job form", JobForm),
-    ):
+        ("Convert form", ConvertForm),
+        ("Bench form", BenchForm),
+        ("Devices", DevicesScreen),
+        ("Latency", LatencyScreen),
+        ("Everywhere", CnnlabApp),
+    )
+    for title, screen in screens:
         rows = []
         for binding in screen.BINDINGS:
             if isinstance(binding, Binding) and binding.description:
