@@ -41,14 +41,16 @@ def event_line(event: Event) -> str:
     return f"[{stamp}] {event.kind}: {event.message}".rstrip(": ")
 
 
-def follow(store: Store, experiment_id: int, *, follow: bool, events: bool = True) -> str:
+def follow(
+    store: Store, experiment_id: int, *, follow: bool, events: bool = True, err: bool = False
+) -> str:
     """Print epochs and events (and keep printing while `follow`); returns the final status."""
     from cnnlab.engine import ensure_scheduler, mark_lost
     from cnnlab.store import get_experiment, list_epochs, list_events
 
     last_epoch = 0
     last_event = 0
-    bar = _StepBar() if follow and sys.stdout.isatty() else None
+    bar = _StepBar() if follow and not err and sys.stdout.isatty() else None
     last_lost_check = time.monotonic()
     data_version = -1
     experiment = get_experiment(store, experiment_id)
@@ -69,7 +71,7 @@ def follow(store: Store, experiment_id: int, *, follow: bool, events: bool = Tru
                 for _, line in sorted(lines, key=lambda item: item[0]):
                     if bar:
                         bar.clear()
-                    click.echo(line)
+                    click.echo(line, err=err)
                 last_epoch = new_epochs[-1].epoch if new_epochs else last_epoch
                 last_event = new_events[-1].id if new_events else last_event
                 if bar:

@@ -196,9 +196,12 @@ def _queue_and_report(
         err=wait,
     )
     if wait:
-        statuses = [follow(store, experiment_id, follow=True) for experiment_id in ids]
+        # With --json, stdout stays one JSON document: the progress lines go to stderr.
+        statuses = [follow(store, i, follow=True, err=as_json) for i in ids]
         for experiment_id, status in zip(ids, statuses, strict=True):
             click.echo(f"Experiment {experiment_id} ended {status}.", err=True)
+        if as_json:
+            print_json({"ids": ids, "statuses": dict(zip(map(str, ids), statuses, strict=True))})
         sys.exit(0 if all(status == "done" for status in statuses) else 1)
 
 

@@ -84,7 +84,12 @@ def _run(
         beating.set()
     if outcome.stopped_by_user:
         reporter.status("stopped", error=None)
-        reporter.event("stopped", f"{outcome.message}; `cnnlab resume {experiment_id}` continues.")
+        later = (
+            f"; `cnnlab resume {experiment_id}` continues"
+            if spec.kind in ("train", "transfer")
+            else "; submit it again to redo it"
+        )
+        reporter.event("stopped", outcome.message + later + ".")
         return "stopped"
     reporter.status("done")
     reporter.event("done", outcome.message)

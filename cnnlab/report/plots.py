@@ -168,7 +168,9 @@ def accuracy_points(store: Store, ids: Sequence[int]) -> list[Point]:
         if run.median_us is None or run.artifact_id is None:
             continue
         artifact = get_artifact(store, run.artifact_id)
-        accuracy = artifact.meta.get("top1")
+        # Conversion jobs record LiteRT's own top-1 on the validation set; older or imported
+        # artifacts fall back to the Keras model's accuracy.
+        accuracy = (artifact.meta.get("evaluation") or {}).get("top1", artifact.meta.get("top1"))
         owner = get_experiment(store, artifact.experiment_id)
         if accuracy is None:
             accuracy = accuracy_of(owner)

@@ -285,3 +285,26 @@ def test_wait_prints_keras_like_lines_and_exits_zero(  # type: ignore[no-untyped
     assert any(line.startswith("Epoch 1/2 - ") and "val_accuracy: " in line for line in lines)
     assert any(line.startswith("Epoch 2/2 - ") for line in lines)
     assert "ended done" in result.stderr
+
+
+def test_wait_with_json_keeps_stdout_one_json_document(  # type: ignore[no-untyped-def]
+    run_cnnlab, db_path: Path, images: Path
+) -> None:
+    result = run_cnnlab(
+        "train",
+        *TRAIN,
+        "--data",
+        str(images),
+        "--epochs",
+        "1",
+        "--patience",
+        "-1",
+        "--wait",
+        "--json",
+        "--db",
+        str(db_path),
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["statuses"] == {str(data["ids"][0]): "done"}
+    assert "Epoch 1/1 - " in result.stderr

@@ -54,7 +54,13 @@ def test_figures_are_written_for_curves_histograms_and_the_scatter(
         update_summary(store, experiment_id, best_val_accuracy=accuracy)
         model = tmp_path / f"{name}.tflite"
         model.write_bytes(b"TFL3")
-        artifact = add_artifact(store, experiment_id, "tflite", model, meta={"mode": "int8"})
+        artifact = add_artifact(
+            store,
+            experiment_id,
+            "tflite",
+            model,
+            meta={"mode": "int8", "evaluation": {"top1": accuracy - 0.01}},
+        )
         samples = rng.gamma(20, latency / 20, size=200)
         add_bench_run(
             store,
@@ -71,7 +77,8 @@ def test_figures_are_written_for_curves_histograms_and_the_scatter(
         )
         ids.append(experiment_id)
 
-    assert [p.accuracy for p in accuracy_points(store, ids)] == [0.97, 0.99]
+    # LiteRT's own accuracy after conversion, not the Keras model's
+    assert [p.accuracy for p in accuracy_points(store, ids)] == [0.96, 0.98]
     written = write_figures(store, ids, tmp_path / "figures", ["png", "svg"])
     names = sorted(p.name for p in written)
     assert names == [
