@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +25,27 @@ def _isolated_config(
     """Keep the user's own ~/.config/cnnlab and CNNLAB_DB out of every test."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
     monkeypatch.delenv("CNNLAB_DB", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_lingering_schedulers(tmp_path: Path) -> Iterator[None]:
+    """Stop the schedulers a test started for its own databases once it ends.
+
+    A scheduler waits `engine.idle_timeout_s` (5 minutes) before it exits by itself; dozens of
+    idle ones polling their databases would slow the rest of the suite down.
+    """
+    yield
+    root = str(tmp_path.parent)
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"cnnlab.engine.scheduler" in args and any(
+            a.decode(errors="replace").startswith(root) for a in args
+        ):
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(cmdline.parent.name), signal.SIGTERM)
 
 
 @pytest.fixture
