@@ -7,36 +7,16 @@ processes connected with `adb connect`, and disconnected before they stop.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from support import adb_fixture as adb_support  # tests/support, on the path via pytest's pythonpath
 
 from cnnlab.devices import AdbServerAddress, prepare_phone
-
-SUPPORT = Path(__file__).resolve().parents[1] / "support"
-
-
-def load_support(name: str) -> ModuleType:
-    """A module of tests/support, loaded by path (the tests folder is not a package)."""
-    key = f"cnnlab_test_support_{name}"
-    if key in sys.modules:
-        return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, SUPPORT / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-adb_support = load_support("adb_fixture")
 
 
 @pytest.fixture(scope="session")

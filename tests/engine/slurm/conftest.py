@@ -6,33 +6,13 @@ saying so, only when it is not installed or cannot be started without root.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-
-SUPPORT = Path(__file__).resolve().parents[2] / "support"
-
-
-def load_support(name: str) -> ModuleType:
-    """A module of tests/support, loaded by path (the tests folder is not a package)."""
-    key = f"cnnlab_test_support_{name}"
-    if key in sys.modules:
-        return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, SUPPORT / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-slurm_support = load_support("slurm")
+from support import slurm as slurm_support  # tests/support, on the path via pytest's pythonpath
 
 
 @pytest.fixture(scope="module")
