@@ -26,6 +26,29 @@ MAX_LINEAGE_DEPTH = 8
 # SQLite's default limit on `?` parameters is 32,766 (999 before 3.32): stay well under both.
 _CHUNK = 500
 EVERYTHING = ExperimentQuery()
+BACKENDS = ("local", "slurm")
+
+
+@dataclass(frozen=True)
+class ListingQuery(ExperimentQuery):
+    """An `ExperimentQuery` that can also keep only the experiments of some backends.
+
+    Every list and count function takes it where it takes an `ExperimentQuery`: they all filter
+    through `where()`, which adds the backend clause here.
+    """
+
+    backend: tuple[str, ...] = ()
+
+    def where(self) -> tuple[str, list[Any]]:
+        where, params = super().where()
+        if not self.backend:
+            return where, params
+        for name in self.backend:
+            if name not in BACKENDS:
+                raise InvalidValue(
+                    f"Unknown backend {name!r}; expected one of {', '.join(BACKENDS)}."
+                )
+        return _and(where, f"backend IN {_in(self.backend)}"), [*params, *self.backend]
 
 
 @dataclass(frozen=True)
@@ -77,7 +100,7 @@ def data_version(store: Store) -> Version:
         return version, store.conn.total_changes
 
 
-def _in(ids: Sequence[int]) -> str:
+def _in(ids: Sequence[object]) -> str:
     return f"({', '.join('?' * len(ids))})"
 
 

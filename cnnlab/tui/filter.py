@@ -1,7 +1,8 @@
 """The `/` filter language of the experiments screen, parsed into an `ExperimentQuery`.
 
 Kept free of Textual so the help screen, the tests and the parser agree on one grammar:
-`status:running model:mobilenet* acc>0.9 name:~fruit kind:train`; bare words match names.
+`status:running model:mobilenet* acc>0.9 name:~fruit kind:train backend:slurm`; bare words match
+names.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shlex
 
 from cnnlab.errors import CnnlabError
 from cnnlab.store import ExperimentQuery, Kind, Status
+from cnnlab.store.views import BACKENDS, ListingQuery
 
 # Short names users type for the store's numeric columns.
 NUMERIC_ALIASES = {
@@ -25,13 +27,14 @@ NUMERIC_ALIASES = {
     "time": "train_seconds",
     "id": "id",
 }
-FIELDS = ("status", "kind", "model", "name", "parent", "group")
+FIELDS = ("status", "kind", "model", "name", "parent", "group", "backend")
 
 FILTER_HELP = """\
 | Term | Meaning |
 |---|---|
 | `status:running` | status is running (several: `status:running,queued`) |
 | `kind:train` | job kind (train, transfer, convert, bench, import) |
+| `backend:slurm` | where the job runs (local, slurm) |
 | `model:mobilenet*` | model name, `*` and `?` are wildcards |
 | `name:~fruit` or `fruit` | name contains the text (case-insensitive) |
 | `parent:12`, `group:3` | children of experiment 12, repeats in group 3 |
@@ -57,12 +60,13 @@ class FilterError(CnnlabError):
     """A filter the user typed that the language cannot read."""
 
 
-def parse_filter(text: str, base: ExperimentQuery | None = None) -> ExperimentQuery:
+def parse_filter(text: str, base: ExperimentQuery | None = None) -> ListingQuery:
     """Turn `text` into a query (keeping `base`'s paging and order unless `sort:` is given)."""
-    query = base or ExperimentQuery()
+    query = listing_query(base or ExperimentQuery())
     query = dataclasses.replace(
         query,
         status=(),
+        backend=(),
         kind=(),
         model=None,
         name_contains=None,
@@ -100,15 +104,23 @@ def parse_filter(text: str, base: ExperimentQuery | None = None) -> ExperimentQu
     return dataclasses.replace(query, compare=tuple(compare))
 
 
-def _apply_field(
-    query: ExperimentQuery, field: str, value: str, names: list[str]
-) -> ExperimentQuery:
+def listing_query(query: ExperimentQuery) -> ListingQuery:
+    """`query` as a ListingQuery (the kind that can filter by backend), unchanged otherwise."""
+    if isinstance(query, ListingQuery):
+        return query
+    fields = {f.name: getattr(query, f.name) for f in dataclasses.fields(query)}
+    return ListingQuery(**fields)
+
+
+def _apply_field(query: ListingQuery, field: str, value: str, names: list[str]) -> ListingQuery:
     if field == "status":
         return dataclasses.replace(query, status=_choices(value, Status, "status"))
     if field == "kind":
         return dataclasses.replace(query, kind=_choices(value, Kind, "kind"))
     if field == "model":
         return dataclasses.replace(query, model=value)
+    if field == "backend":
+        return dataclasses.replace(query, backend=_backends(value))
     if field == "name":
         names.append(value.removeprefix("~"))
         return query
@@ -138,6 +150,14 @@ def _choices(value: str, enum: type[Status] | type[Kind], what: str) -> tuple[st
     return chosen
 
 
+def _backends(value: str) -> tuple[str, ...]:
+    chosen = tuple(v.strip().lower() for v in value.split(",") if v.strip())
+    for item in chosen:
+        if item not in BACKENDS:
+            raise FilterError(f"Unknown backend {item!r}; expected one of {', '.join(BACKENDS)}.")
+    return chosen
+
+
 def _comparison(name: str, operator: str, value: str) -> tuple[str, str, float]:
     column = NUMERIC_ALIASES.get(name)
     if column is None:
@@ -159,6 +179,5 @@ def _int(value: str, field: str) -> int:
 
 
 def _example(field: str) -> str:
-    return {"status": "running", "kind": "train", "model": "mobilenet*", "sort": "-acc"}.get(
-        field, "12"
-    )
+    examples = {"status": "running", "kind": "train", "model": "mobilenet*", "sort": "-acc"}
+    return {**examples, "backend": "slurm"}.get(field, "12")

@@ -28,6 +28,37 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
 
+def display_status_text(experiment: Experiment) -> Text:
+    """The status as people read it (`pending (Resources)` for a job Slurm holds back)."""
+    return Text(experiment.display_status, style=STATUS_STYLES.get(experiment.status, ""))
+
+
+def backend_line(experiment: Experiment) -> Text | None:
+    """Where a job runs outside this machine: Slurm's job id, state, node and why it waits."""
+    if experiment.backend == "local":
+        return None
+    text = Text(experiment.backend, style="bold")
+    if experiment.backend_job_id:
+        text.append(f" job {experiment.backend_job_id}")
+    for label, value, style in backend_details(experiment)[1:]:
+        text.append(f"  {label} ", style="dim")
+        text.append(value, style=style)
+    return text
+
+
+def backend_details(experiment: Experiment) -> list[tuple[str, str, str]]:
+    """(label, value, style) for each backend field that is set, for headers and the spec tab."""
+    e = experiment
+    reason = e.backend_reason if e.backend_reason and e.backend_reason != "None" else None
+    found = [
+        ("backend", e.backend, "bold"),
+        ("state", e.backend_state or "", "cyan" if e.backend_state == "RUNNING" else ""),
+        ("node", e.backend_node or "", ""),
+        ("pending reason" if e.backend_state == "PENDING" else "reason", reason or "", "yellow"),
+    ]
+    return [(label, value, style) for label, value, style in found if value]
+
+
 def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return ""

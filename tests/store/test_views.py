@@ -172,3 +172,21 @@ def test_the_listing_indexes_serve_the_tui_filters(store: Store) -> None:
         "SELECT * FROM experiments WHERE parent_id IS NULL ORDER BY created_at DESC LIMIT 100", []
     )
     assert "experiments_roots" in roots and "TEMP B-TREE" not in roots
+
+
+def test_listing_query_keeps_the_experiments_of_a_backend(store: Store) -> None:
+    from cnnlab.store import list_experiments
+    from cnnlab.store.backends import assign_backend
+    from cnnlab.store.views import ListingQuery
+
+    local = _run(store, "alexnet", acc=0.5)
+    on_slurm = _run(store, "mobilenet_v2", acc=0.95, status="stopped")
+    assign_backend(store, on_slurm, "slurm", {"partition": "gpu"})
+    slurm = ListingQuery(backend=("slurm",))
+    assert [e.id for e in list_experiments(store, slurm)] == [on_slurm]
+    assert count_matching(store, slurm) == Count(1, True)
+    assert [e.id for e in list_group_heads(store, slurm)] == [on_slurm]
+    both = ListingQuery(backend=("local", "slurm"), model="alexnet")
+    assert [e.id for e in list_experiments(store, both)] == [local]
+    with pytest.raises(InvalidValue, match="'pbs'"):
+        list_experiments(store, ListingQuery(backend=("pbs",)))

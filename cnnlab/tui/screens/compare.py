@@ -146,7 +146,7 @@ class CompareScreen(LabScreen):
                 Text(str(e.id), style=PALETTE[i % len(PALETTE)]),
                 e.name,
                 e.model or "",
-                fmt.status_text(e.status),
+                fmt.display_status_text(e),
                 Text(fmt.percent_text(e.best_val_accuracy), style="bold"),
                 str(e.best_epoch or ""),
                 fmt.metric_text(final.get("val_loss")),

@@ -73,7 +73,7 @@ def curve(epochs: list[Epoch], metric: str) -> list[float | None]:
 def headline(e: Experiment) -> Text:
     text = Text.assemble((f"#{e.id} ", "bold"), (e.name or "(unnamed)", "bold"), "  ")
     text.append(f"{e.kind} {e.model or ''} on {e.dataset or '?'}  ", style="dim")
-    text.append_text(fmt.status_text(e.status))
+    text.append_text(fmt.display_status_text(e))
     text.append("  ")
     text.append_text(fmt.progress_text(e))
     if e.best_val_accuracy is not None:
@@ -82,7 +82,30 @@ def headline(e: Experiment) -> Text:
             text.append(f" @{e.best_epoch}", style="dim")
     if e.error:
         text.append(f"  {e.error}", style="red")
+    backend = fmt.backend_line(e)
+    if backend is not None:
+        text.append("\n")
+        text.append_text(backend)
     return text
+
+
+def spec_rows(e: Experiment) -> list[tuple[Text, str]]:
+    """The spec tab's rows: where the job runs (for a non-local backend), then the spec."""
+    rows: list[tuple[Text, str]] = []
+    if e.backend != "local":
+        rows += [
+            (Text(label, style="bold cyan"), value) for label, value, _ in fmt.backend_details(e)
+        ]
+        if e.backend_job_id:
+            rows.insert(1, (Text(f"{e.backend} job id", style="bold cyan"), e.backend_job_id))
+        for key, value in sorted(e.backend_options.items()):
+            shown = value if isinstance(value, str) else json.dumps(value)
+            rows.append((Text(f"{e.backend}.{key}", style="bold cyan"), shown))
+    for key, value in sorted(e.spec.items()):
+        rows.append(
+            (Text(key, style="bold"), value if isinstance(value, str) else json.dumps(value))
+        )
+    return rows
 
 
 class ExperimentScreen(LabScreen):
@@ -194,10 +217,11 @@ class ExperimentScreen(LabScreen):
 
     def apply_news(self, news: News) -> None:
         first = self.experiment is None
+        before = self.experiment
         self.experiment = news.experiment
         self.version = news.data_version
         self.query_one("#head", Static).update(headline(news.experiment))
-        if first:
+        if before is None or spec_rows(before) != spec_rows(news.experiment):
             self.fill_spec(news.experiment)
         if news.epochs:
             known = {e.epoch for e in self.epochs}
@@ -268,9 +292,8 @@ class ExperimentScreen(LabScreen):
     def fill_spec(self, experiment: Experiment) -> None:
         table = self.query_one("#spec-table", DataTable)
         table.clear()
-        for key, value in sorted(experiment.spec.items()):
-            shown = value if isinstance(value, str) else json.dumps(value)
-            table.add_row(Text(key, style="bold"), shown)
+        for key, value in spec_rows(experiment):
+            table.add_row(key, value)
 
     def fill_artifacts(self, news: News) -> None:
         table = self.query_one("#artifacts-table", DataTable)

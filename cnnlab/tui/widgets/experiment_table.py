@@ -44,6 +44,9 @@ COLUMNS = (
     Column("duration", "took", 7, "train_seconds"),
 )
 SORTABLE_COLUMNS = tuple(c for c in COLUMNS if c.sort)
+STATUS_WIDTH = next(c.width for c in COLUMNS if c.key == "status")
+# A Slurm job's `pending (Resources)` widens the status column for as long as it is on the page.
+MAX_STATUS_WIDTH = 22
 
 Cells = tuple[Text, ...]
 
@@ -75,7 +78,7 @@ def row_cells(row: TableRow, marked: bool) -> Cells:
         Text("●" if marked else " ", style="bold yellow"),
         Text(str(e.id), style="dim"),
         name,
-        fmt.status_text(e.status),
+        fmt.display_status_text(e),
         progress,
         acc,
         Text(e.model or ""),
@@ -111,6 +114,7 @@ class ExperimentTable(DataTable[Text]):
         self._cells: dict[str, Cells] = {}
         self._order: list[str] = []
         self._sort: tuple[str, bool] | None = None
+        self._status_width = STATUS_WIDTH
 
     def on_mount(self) -> None:
         self.set_sort("created_at", True)
@@ -174,13 +178,19 @@ class ExperimentTable(DataTable[Text]):
         if self._sort == (sort, descending):
             return
         self._sort = (sort, descending)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        """(Re)build the columns, which empties the table."""
+        sort, descending = self._sort or ("created_at", True)
         self.clear(columns=True)
         self._order, self._cells, self.rows_by_key = [], {}, {}
         for column in COLUMNS:
             label = Text(column.label)
             if column.sort == sort:
                 label.append(" ▼" if descending else " ▲", style="bold")
-            self.add_column(label, width=column.width, key=column.key)
+            width = self._status_width if column.key == "status" else column.width
+            self.add_column(label, width=width, key=column.key)
 
     @property
     def current_row(self) -> TableRow | None:
@@ -195,6 +205,18 @@ class ExperimentTable(DataTable[Text]):
         """
         keys = [row.key for row in rows]
         cells = {row.key: row_cells(row, row.experiment.id in marked) for row in rows}
+        status_width = min(
+            MAX_STATUS_WIDTH,
+            max([STATUS_WIDTH, *(len(row.experiment.display_status) for row in rows)]),
+        )
+        if status_width != self._status_width:
+            self._status_width = status_width
+            previous = self.current_row.key if self.current_row else None
+            old_index, scroll_y = self.cursor_row, self.scroll_y
+            self._add_columns()
+            self._fill(keys, cells, previous, old_index, scroll_y, cursor)
+            self.rows_by_key = {row.key: row for row in rows}
+            return
         self.rows_by_key = {row.key: row for row in rows}
         if keys == self._order and cursor == "keep":
             for key in keys:
@@ -207,6 +229,18 @@ class ExperimentTable(DataTable[Text]):
         previous = self.current_row.key if self.current_row else None
         old_index, scroll_y = self.cursor_row, self.scroll_y
         self.clear()
+        self._fill(keys, cells, previous, old_index, scroll_y, cursor)
+
+    def _fill(
+        self,
+        keys: list[str],
+        cells: dict[str, Cells],
+        previous: str | None,
+        old_index: int,
+        scroll_y: float,
+        cursor: str,
+    ) -> None:
+        """Add the rows to an empty table and put the cursor back on the same experiment."""
         for key in keys:
             self.add_row(*cells[key], key=key)
         self._order, self._cells = keys, cells
