@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from textual.widgets import DataTable
+
 from cnnlab.store import Store, append_epoch, append_event, get_experiment, open_store
 from cnnlab.tui.screens.experiment import ExperimentScreen
 from cnnlab.tui.screens.job_form import JobForm
@@ -26,18 +28,28 @@ async def open_detail(pilot: object, experiment_id: int) -> ExperimentScreen:
     return screen
 
 
+def shown_rows(screen: ExperimentScreen, table: str) -> int:
+    """Rows of a tab's table, 0 while the tab's widgets are still being mounted."""
+    found = screen.query(table)
+    return found.only_one(DataTable).row_count if found else 0
+
+
 async def test_epochs_events_and_log_arrive_live(make_app: MakeApp, db_path: Path) -> None:
     async with make_app().run_test(size=(120, 36)) as pilot:
         screen = await open_detail(pilot, 3)
         assert len(screen.epochs) == 3
         await pilot.press("2")  # the epochs table fills when its tab is first shown
-        await until(pilot, lambda: screen.query_one("#epochs-table").row_count == 3)
+        await until(pilot, lambda: shown_rows(screen, "#epochs-table") == 3)
         with open_store(db_path) as job:  # another connection, as the job process has
             append_epoch(job, 3, 4, {"loss": 0.4, "val_accuracy": 0.8, "val_loss": 0.5})
             append_event(job, 3, "early_stopping", "No improvement for 3 epochs.")
         await until(pilot, lambda: len(screen.epochs) == 4)
         await until(pilot, lambda: screen.query_one("#epochs-table").row_count == 4)
-        await until(pilot, lambda: screen.query_one("#events-table").row_count == 2)
+        await until(pilot, lambda: len(screen.events) == 2)
+        await pilot.press("3")  # events read while the tab was hidden are there when shown
+        await until(pilot, lambda: shown_rows(screen, "#events-table") == 2)
+        await pilot.press("4")
+        await until(pilot, lambda: bool(screen.query(LogTail)))
         tail = screen.query_one(LogTail)
         assert tail.line_count == 3
         log = Path(db_path.parent / "runs" / "3" / "log.txt")
@@ -52,6 +64,7 @@ async def test_log_tail_stays_put_when_scrolled_up(make_app: MakeApp, db_path: P
     async with make_app().run_test(size=(100, 24)) as pilot:
         screen = await open_detail(pilot, 3)
         await pilot.press("4")
+        await until(pilot, lambda: bool(screen.query(LogTail)))
         tail = screen.query_one(LogTail)
         await until(pilot, lambda: tail.line_count == 200 and tail.max_scroll_y > 0)
         tail.scroll_end(animate=False, immediate=True)
@@ -79,7 +92,8 @@ async def test_stop_a_running_job(make_app: MakeApp, lab_store: Store) -> None:
         await pilot.press("x")
         await until(pilot, lambda: get_experiment(lab_store, 3).stop_requested)
         await until(pilot, lambda: screen.last_event_id > 0 and screen.experiment is not None)
-        await until(pilot, lambda: screen.query_one("#events-table").row_count == 2)
+        await pilot.press("3")
+        await until(pilot, lambda: shown_rows(screen, "#events-table") == 2)
 
 
 async def test_stop_a_finished_job_is_refused_politely(make_app: MakeApp, lab_store: Store) -> None:

@@ -13,12 +13,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from cnnlab.store import Epoch, Event, Experiment, artifact_path
+from cnnlab.store import Artifact, Epoch, Event, Experiment, artifact_path
 from cnnlab.tui import text as fmt
 from cnnlab.tui.charts import Series
-from cnnlab.tui.reads import LogChunk, News, Version, data_version, read_log, read_news
+from cnnlab.tui.reads import (
+    MAX_LOG_TAIL,
+    LogChunk,
+    News,
+    Version,
+    data_version,
+    read_log,
+    read_news,
+)
 from cnnlab.tui.screens.base import LabScreen
 from cnnlab.tui.widgets.chart import LineChart
 from cnnlab.tui.widgets.log_tail import LogTail
@@ -44,6 +53,11 @@ EPOCH_COLUMNS = (
     ("time", 8),
 )
 BEST_STYLE = "bold green"
+TAB_COLUMNS = {
+    "events": ("time", "event", "message"),
+    "spec": ("key", "value"),
+    "artifacts": ("kind", "size", "path", "sha256"),
+}
 
 
 def epoch_cells(epoch: Epoch, best: bool) -> list[str]:
@@ -131,52 +145,86 @@ class ExperimentScreen(LabScreen):
         self.experiment_id = experiment_id
         self.experiment: Experiment | None = None
         self.epochs: list[Epoch] = []
+        self.events: list[Event] = []
+        self.artifacts: list[Artifact] = []
         self.last_event_id = 0
         self.log_offset = 0
+        self.log_chunks: list[str] = []  # log text read before the log tab was first shown
         self.version: Version | None = None
         self.best_shown: int | None = None  # the epoch highlighted in the epochs table
-        self.epochs_table_live = False  # filled on first showing the epochs tab
+        self.filled_tabs: set[str] = {"charts"}  # tabs whose widgets are mounted and filled
         self._timer: Timer | None = None
 
+    @property
+    def epochs_table_live(self) -> bool:
+        return "epochs" in self.filled_tabs
+
     def compose(self) -> ComposeResult:
+        # Only the header and the charts are mounted up front: each other tab's widgets are
+        # mounted and filled the first time it is shown (mounting and styling all of them cost
+        # more than half of opening a 500-epoch run).
         yield Static(f"#{self.experiment_id} loading…", id="head", classes="bar")
         with TabbedContent(initial="charts"):
             with TabPane("1 Charts", id="charts"), Horizontal():
                 yield LineChart("loss", id="loss-chart")
                 yield LineChart("accuracy", id="acc-chart")
-            with TabPane("2 Epochs", id="epochs"):
-                yield DataTable(id="epochs-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("3 Events", id="events"):
-                yield DataTable(id="events-table", cursor_type="row")
-            with TabPane("4 Log", id="log"):
-                yield LogTail(id="log-tail")
-            with TabPane("5 Spec", id="spec"):
-                yield DataTable(id="spec-table", cursor_type="row")
-            with TabPane("6 Artifacts", id="artifacts"):
-                yield DataTable(id="artifacts-table", cursor_type="row")
-            with TabPane("7 Variants", id="variants"):
-                yield VariantsTable(id="variants-table")
+            for number, tab in enumerate(TABS[1:], start=2):
+                yield TabPane(f"{number} {tab.capitalize()}", id=tab)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#epochs-table", DataTable)
-        for label, width in EPOCH_COLUMNS:
-            table.add_column(label, key=label, width=width)
-        self.query_one("#events-table", DataTable).add_columns("time", "event", "message")
-        self.query_one("#spec-table", DataTable).add_columns("key", "value")
-        self.query_one("#artifacts-table", DataTable).add_columns("kind", "size", "path", "sha256")
         self.poll()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
     @on(TabbedContent.TabActivated)
-    def tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == "epochs" and not self.epochs_table_live:
-            self.epochs_table_live = True
+    async def tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id
+        if tab is None or tab in self.filled_tabs:
+            return
+        self.filled_tabs.add(tab)
+        await event.pane.mount(self._tab_widget(tab))
+        self.fill_tab(tab)
+
+    def _tab_widget(self, tab: str) -> Widget:
+        if tab == "log":
+            return LogTail(id="log-tail")
+        if tab == "variants":
+            return VariantsTable(id="variants-table")
+        table: DataTable[Any] = DataTable(
+            id=f"{tab}-table", cursor_type="row", zebra_stripes=tab == "epochs"
+        )
+        if tab == "epochs":
+            for label, width in EPOCH_COLUMNS:
+                table.add_column(label, key=label, width=width)
+        else:
+            table.add_columns(*TAB_COLUMNS[tab])
+        return table
+
+    def fill_tab(self, tab: str) -> None:
+        """Show in a just-mounted tab everything read so far."""
+        if tab == "epochs":
+            self.best_shown = None
             self.add_epoch_rows(self.epochs)
-        elif event.pane.id == "variants":
+            self.mark_best_epoch()
+        elif tab == "events":
+            self.add_event_rows(self.events)
+        elif tab == "log":
+            self.query_one(LogTail).append("".join(self.log_chunks))
+            self.log_chunks = []
+        elif tab == "spec" and self.experiment is not None:
+            self.fill_spec(self.experiment)
+        elif tab == "artifacts":
+            self.fill_artifacts()
+        elif tab == "variants":
             self.query_one(VariantsTable).load(self.experiment_id)
+
+    def _shown_table(self, tab: str) -> DataTable[Any] | None:
+        """The tab's table when the tab has been shown (its widgets exist), else None."""
+        if tab not in self.filled_tabs:
+            return None
+        return self.query_one(f"#{tab}-table", DataTable)
 
     # Polling -------------------------------------------------------------------------------
 
@@ -216,7 +264,6 @@ class ExperimentScreen(LabScreen):
                 self.poll()
 
     def apply_news(self, news: News) -> None:
-        first = self.experiment is None
         before = self.experiment
         self.experiment = news.experiment
         self.version = news.data_version
@@ -229,20 +276,24 @@ class ExperimentScreen(LabScreen):
             self.epochs = sorted([*self.epochs, *fresh], key=lambda e: e.epoch)
             self.add_epoch_rows(fresh)
             self.draw_charts()
-        elif first:
+        elif before is None:
             self.draw_charts()
         self.mark_best_epoch()
         if news.events:
-            self.add_events(news.events)
-        self.fill_artifacts(news)
+            self.events += news.events
+            self.last_event_id = max(self.last_event_id, *(e.id for e in news.events))
+            self.add_event_rows(news.events)
+        if len(news.artifacts) != len(self.artifacts):
+            self.artifacts = news.artifacts
+            self.fill_artifacts()
+            if "variants" in self.filled_tabs:
+                self.query_one(VariantsTable).load(self.experiment_id)
 
     def add_epoch_rows(self, epochs: list[Epoch]) -> None:
-        """Rows for new epochs, once the epochs tab has been shown: DataTable measures every
-        cell it holds, which would add ~0.1 s to opening a 500-epoch run for a hidden tab.
-        """
-        if not self.epochs_table_live:
+        """Rows for new epochs, once the epochs tab has been shown."""
+        table = self._shown_table("epochs")
+        if table is None:
             return
-        table = self.query_one("#epochs-table", DataTable)
         for epoch in epochs:
             cells = epoch_cells(epoch, epoch.epoch == self.best_shown)
             table.add_row(*cells, key=str(epoch.epoch))
@@ -250,9 +301,9 @@ class ExperimentScreen(LabScreen):
     def mark_best_epoch(self) -> None:
         """Keep the highlight on the current best epoch as it moves while the run trains."""
         best = self.experiment.best_epoch if self.experiment else None
-        if best == self.best_shown:
+        table = self._shown_table("epochs")
+        if best == self.best_shown or table is None:
             return
-        table = self.query_one("#epochs-table", DataTable)
         by_number = {e.epoch: e for e in self.epochs}
         for number, is_best in ((self.best_shown, False), (best, True)):
             epoch = by_number.get(number) if number is not None else None
@@ -277,8 +328,10 @@ class ExperimentScreen(LabScreen):
             ]
         )
 
-    def add_events(self, events: list[Event]) -> None:
-        table = self.query_one("#events-table", DataTable)
+    def add_event_rows(self, events: list[Event]) -> None:
+        table = self._shown_table("events")
+        if table is None:
+            return
         for event in events:
             style = HIGHLIGHTED_EVENTS.get(event.kind, "")
             table.add_row(
@@ -287,21 +340,21 @@ class ExperimentScreen(LabScreen):
                 Text(event.message, style=style),
                 key=str(event.id),
             )
-            self.last_event_id = max(self.last_event_id, event.id)
 
     def fill_spec(self, experiment: Experiment) -> None:
-        table = self.query_one("#spec-table", DataTable)
+        table = self._shown_table("spec")
+        if table is None:
+            return
         table.clear()
         for key, value in spec_rows(experiment):
             table.add_row(key, value)
 
-    def fill_artifacts(self, news: News) -> None:
-        table = self.query_one("#artifacts-table", DataTable)
-        if table.row_count == len(news.artifacts):
+    def fill_artifacts(self) -> None:
+        table = self._shown_table("artifacts")
+        if table is None:
             return
-        self.query_one(VariantsTable).load(self.experiment_id)
         table.clear()
-        for artifact in news.artifacts:
+        for artifact in self.artifacts:
             table.add_row(
                 artifact.kind,
                 fmt.size_text(artifact.bytes),
@@ -310,11 +363,24 @@ class ExperimentScreen(LabScreen):
             )
 
     def apply_log(self, chunk: LogChunk) -> None:
+        self.log_offset = chunk.offset
+        if "log" not in self.filled_tabs:
+            if chunk.reset:
+                self.log_chunks = []
+            if chunk.text:
+                self.log_chunks.append(chunk.text)
+                self._trim_log_chunks()
+            return
         tail = self.query_one(LogTail)
         if chunk.reset:
             tail.clear()
         tail.append(chunk.text)
-        self.log_offset = chunk.offset
+
+    def _trim_log_chunks(self) -> None:
+        """Keep at most the last MAX_LOG_TAIL characters while the log tab is unseen."""
+        total = sum(len(c) for c in self.log_chunks)
+        while len(self.log_chunks) > 1 and total - len(self.log_chunks[0]) >= MAX_LOG_TAIL:
+            total -= len(self.log_chunks.pop(0))
 
     # Actions -------------------------------------------------------------------------------
 
