@@ -114,11 +114,20 @@ def render_chart(
         else:
             axis = " " * (AXIS_WIDTH - 1) + "│"
         line = Text(axis, style="dim")
+        # One append per run of cells in the same style, not per cell: a 500-epoch chart has
+        # thousands of cells and Text.append was half the cost of drawing it.
+        run: list[str] = []
+        run_style = ""
         for col in range(plot_cols):
-            if bits[row][col]:
-                line.append(chr(0x2800 + bits[row][col]), style=owner[row][col])
-            else:
-                line.append(" ")
+            cell_bits = bits[row][col]
+            style = owner[row][col] if cell_bits else ""
+            if style != run_style and run:
+                line.append("".join(run), style=run_style or None)
+                run = []
+            run_style = style
+            run.append(chr(0x2800 + cell_bits) if cell_bits else " ")
+        if run:
+            line.append("".join(run), style=run_style or None)
         lines.append(line)
     first, last = "1", str(max(points, 1))
     footer = " " * (AXIS_WIDTH - 1) + "└" + first
