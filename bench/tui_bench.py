@@ -32,6 +32,7 @@ from cnnlab.tui.filter import parse_filter
 from cnnlab.tui.screens.compare import CompareScreen
 from cnnlab.tui.screens.experiment import ExperimentScreen
 from cnnlab.tui.screens.experiments import ExperimentsScreen
+from cnnlab.tui.widgets.chart import LineChart
 
 MODELS = ("alexnet", "alexnet_separable", "squeezenet", "mobilenet_v2", "efficientnet_lite0")
 STATUSES = ("done", "done", "done", "failed", "stopped")
@@ -133,12 +134,7 @@ async def measure(path: Path) -> dict[str, float]:
             lambda: setattr(home, "listing", ExperimentQuery(sort="best_val_accuracy"))
         )
         figures["groups_s"] = await relist(lambda: setattr(home, "grouped", True))
-        t0 = time.perf_counter()
-        detail = ExperimentScreen(1)
-        await app.push_screen(detail)
-        await until(pilot, lambda: len(detail.epochs) == 500)
-        figures["open_500_epochs_s"] = time.perf_counter() - t0
-        app.pop_screen()
+        figures.update(await open_run(pilot, app))
         before = rss_mb()
         t0 = time.perf_counter()
         compare = CompareScreen(list(range(2, 2002)))
@@ -151,6 +147,28 @@ async def measure(path: Path) -> dict[str, float]:
         figures.update(await live_latency(pilot, app, path))
     store.close()
     return figures
+
+
+async def open_run(pilot: Pilot[None], app: CnnlabApp) -> dict[str, float]:
+    """Open the 500-epoch run: "opened" is the first frame with its header and both charts
+    drawn with all 500 epochs; "settled" adds Textual's wait until the CPU is idle (footer
+    keys styled, later refreshes), which is what the figure measured before.
+    """
+    t0 = time.perf_counter()
+    detail = ExperimentScreen(1)
+    await app.push_screen(detail)
+    charts = [detail.query_one(f"#{name}", LineChart) for name in ("loss-chart", "acc-chart")]
+    deadline = t0 + 60
+    while not (detail.experiment and all(chart.drawn_points == 500 for chart in charts)):
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the charts were never drawn")
+        await asyncio.sleep(0.001)
+    opened = time.perf_counter() - t0
+    await pilot.pause()
+    settled = time.perf_counter() - t0
+    app.pop_screen()
+    await pilot.pause()
+    return {"open_500_epochs_s": opened, "open_500_epochs_settled_s": settled}
 
 
 def writer(path: str, experiment_id: int, epochs: int, stop_at: float) -> None:

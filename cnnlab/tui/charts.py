@@ -113,27 +113,31 @@ def render_chart(
             axis = _label((high + low) / 2) + "┤"
         else:
             axis = " " * (AXIS_WIDTH - 1) + "│"
-        line = Text(axis, style="dim")
-        # One append per run of cells in the same style, not per cell: a 500-epoch chart has
-        # thousands of cells and Text.append was half the cost of drawing it.
-        run: list[str] = []
-        run_style = ""
-        for col in range(plot_cols):
-            cell_bits = bits[row][col]
-            style = owner[row][col] if cell_bits else ""
-            if style != run_style and run:
-                line.append("".join(run), style=run_style or None)
-                run = []
-            run_style = style
-            run.append(chr(0x2800 + cell_bits) if cell_bits else " ")
-        if run:
-            line.append("".join(run), style=run_style or None)
-        lines.append(line)
+        lines.append(_plot_row(axis, bits[row], owner[row]))
     first, last = "1", str(max(points, 1))
     footer = " " * (AXIS_WIDTH - 1) + "└" + first
     footer += ("epoch".center(plot_cols - len(first) - len(last)) + last)[: plot_cols - len(first)]
     lines.append(Text(footer, style="dim"))
     return Text("\n").join(lines)
+
+
+def _plot_row(axis: str, bits: list[int], owner: list[str]) -> Text:
+    """One row of the plot: the axis, then braille cells in their curve's style."""
+    line = Text(axis, style="dim")
+    # One append per run of cells in the same style, not per cell: a 500-epoch chart has
+    # thousands of cells and Text.append was half the cost of drawing it.
+    run: list[str] = []
+    run_style = ""
+    for cell_bits, cell_owner in zip(bits, owner, strict=True):
+        style = cell_owner if cell_bits else ""
+        if style != run_style and run:
+            line.append("".join(run), style=run_style or None)
+            run = []
+        run_style = style
+        run.append(chr(0x2800 + cell_bits) if cell_bits else " ")
+    if run:
+        line.append("".join(run), style=run_style or None)
+    return line
 
 
 def _line(start: tuple[int, int], end: tuple[int, int]) -> list[tuple[int, int]]:

@@ -26,6 +26,7 @@ class LineChart(Widget):
         super().__init__(id=id)
         self.title = title
         self.series: Sequence[Series] = ()
+        self.drawn_points = 0  # epochs in the longest curve of the last frame drawn
 
     def set_series(self, series: Sequence[Series]) -> None:
         self.series = series
@@ -33,4 +34,5 @@ class LineChart(Widget):
 
     def render(self) -> Text:
         width, height = self.content_region.width, self.content_region.height
+        self.drawn_points = max((len(s.values) for s in self.series), default=0)
         return render_chart(self.series, width, height, title=self.title)
