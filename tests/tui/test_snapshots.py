@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
+from cnnlab.store import Store
+from cnnlab.store.backends import assign_backend, set_backend_job
 from cnnlab.tui.screens.compare import CompareScreen
 from cnnlab.tui.screens.experiment import ExperimentScreen
 from cnnlab.tui.screens.job_form import JobForm
@@ -87,3 +89,19 @@ def test_job_form(snap_compare: SnapCompare, make_app: MakeApp, size: tuple[int,
 
 def test_help(snap_compare: SnapCompare, make_app: MakeApp) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24), press=["question_mark"])
+
+
+def test_slurm_pending(snap_compare: SnapCompare, make_app: MakeApp, lab_store: Store) -> None:
+    """A Slurm job held for Resources: its header and spec tab at 80x24."""
+    assign_backend(lab_store, 8, "slurm", {"partition": "gpu", "gpus": 1})
+    set_backend_job(lab_store, 8, job_id="4242", state="PENDING", reason="Resources")
+
+    async def open_pending(pilot: Pilot[Any]) -> None:
+        await _home_loaded(pilot)
+        screen = ExperimentScreen(8)
+        await pilot.app.push_screen(screen)
+        await until(pilot, lambda: screen.experiment is not None)
+        await pilot.press("5")
+        await until(pilot, lambda: screen.query("#spec-table").only_one(DataTable).row_count > 0)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_pending)
