@@ -146,3 +146,19 @@ async def test_clone_opens_the_form_prefilled(make_app: MakeApp) -> None:
             "data/fruits",
             "10",
         )
+
+
+async def test_tabs_mount_when_first_shown_and_keep_up(make_app: MakeApp, db_path: Path) -> None:
+    async with make_app().run_test(size=(120, 36)) as pilot:
+        screen = await open_detail(pilot, 3)
+        assert not screen.query("#epochs-table") and not screen.query(LogTail)  # not yet shown
+        await pilot.press("2", "3", "4", "5", "6", "7", "1", "2")  # faster than they mount
+        await until(pilot, lambda: screen.filled_tabs >= {"epochs", "events", "spec", "log"})
+        await until(pilot, lambda: shown_rows(screen, "#epochs-table") == 3)
+        assert shown_rows(screen, "#spec-table") > 0
+        assert len(screen.query("#epochs-table")) == 1  # mounted once
+        with open_store(db_path) as job:
+            append_epoch(job, 3, 4, {"loss": 0.4, "val_accuracy": 0.8, "val_loss": 0.5})
+            append_event(job, 3, "best_epoch", "Best val_accuracy at epoch 4.")
+        await until(pilot, lambda: shown_rows(screen, "#epochs-table") == 4)
+        await until(pilot, lambda: shown_rows(screen, "#events-table") == 2)

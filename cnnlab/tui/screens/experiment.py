@@ -153,6 +153,7 @@ class ExperimentScreen(LabScreen):
         self.version: Version | None = None
         self.best_shown: int | None = None  # the epoch highlighted in the epochs table
         self.filled_tabs: set[str] = {"charts"}  # tabs whose widgets are mounted and filled
+        self._mounting: set[str] = set()
         self._timer: Timer | None = None
 
     @property
@@ -181,10 +182,13 @@ class ExperimentScreen(LabScreen):
     @on(TabbedContent.TabActivated)
     async def tab_shown(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id
-        if tab is None or tab in self.filled_tabs:
+        if tab is None or tab in self.filled_tabs or tab in self._mounting:
             return
-        self.filled_tabs.add(tab)
+        self._mounting.add(tab)
         await event.pane.mount(self._tab_widget(tab))
+        # Only now do updates go to the tab's widgets; until here they only grew the lists.
+        self._mounting.discard(tab)
+        self.filled_tabs.add(tab)
         self.fill_tab(tab)
 
     def _tab_widget(self, tab: str) -> Widget:
@@ -447,7 +451,8 @@ class ExperimentScreen(LabScreen):
                 self.notify(f"Queued benchmark job(s) {', '.join(map(str, ids))}.")
 
         target = str(self.experiment_id)
-        if self.query_one(TabbedContent).active == "variants":
-            artifact_id = self.query_one(VariantsTable).selected_artifact()
+        variants = self.query(VariantsTable)
+        if self.query_one(TabbedContent).active == "variants" and variants:
+            artifact_id = variants.first().selected_artifact()
             target = f"artifact:{artifact_id}" if artifact_id is not None else target
         self.app.push_screen(BenchForm(target), queued)
