@@ -65,12 +65,18 @@ class CnnlabApp(App[None]):
         self.poll_interval_s = poll_interval_s
         self.watch_gpus = watch_gpus
         self._problem_shown = False
+        self._opened_stores: list[Store] = []  # reopened after a database problem
 
     def on_mount(self) -> None:
         from cnnlab.tui.screens.experiments import ExperimentsScreen
 
         self.sub_title = self.store.path.name
         self.push_screen(ExperimentsScreen())
+
+    def on_unmount(self) -> None:
+        for store in self._opened_stores:
+            with store.lock:  # after any read still running in a worker thread
+                store.close()
 
     def action_help(self) -> None:
         from cnnlab.tui.screens.help import HelpScreen
@@ -117,8 +123,12 @@ class CnnlabApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="store", description="reopen")
     def reopen_store(self) -> None:
         store = open_store(self.store.path, busy_timeout_s=self.store.busy_timeout_s)
-        old, self.store = self.store, store
-        old.close()
+        # The old connection is not closed here: a poll started before the retry may still be
+        # reading it in its thread, and closing a connection under a running statement crashed
+        # the process (SIGSEGV in sqlite3). Ours are closed when the app ends; the first one
+        # belongs to whoever opened it.
+        self.store = store
+        self._opened_stores.append(store)
         self.call_from_thread(self._reload_screens)
 
     def _reload_screens(self) -> None:
