@@ -55,12 +55,11 @@ def bench_command(
     db: Path | None,
 ) -> None:
     """Measure the TFLite models of TARGET (an experiment id, or artifact:ID) on devices."""
-    from cnnlab.engine.bench import plan_bench, submit_bench
+    from cnnlab.engine.bench import expand_devices, plan_bench, submit_bench
 
     store = open_db(ctx, db)
     serials = [part.strip() for value in devices for part in value.split(",") if part.strip()]
-    if "all" in serials:
-        serials = _all_devices(ctx, db)
+    serials = expand_devices(store, serials)
     plans = plan_bench(
         store,
         target,
@@ -83,13 +82,3 @@ def bench_command(
     if wait:
         statuses = [follow(store, experiment_id, follow=True) for experiment_id in ids]
         sys.exit(0 if all(s == "done" for s in statuses) else 1)
-
-
-def _all_devices(ctx: click.Context, db: Path | None) -> list[str]:
-    """The host and every phone ready for work."""
-    from cnnlab.cli.context import config_for
-    from cnnlab.devices import AdbServerAddress, list_inventory
-
-    settings = config_for(ctx, db).devices
-    inventory = list_inventory(AdbServerAddress(settings.adb_host, settings.adb_port))
-    return [d.serial for d in inventory.devices if d.state == "device" or d.kind == "host"]

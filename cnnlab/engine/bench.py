@@ -190,6 +190,18 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
     return JobOutcome(False, message)
 
 
+def expand_devices(store: Store, devices: list[str]) -> list[str]:
+    """The device list with `all` replaced by the host and every phone adb says is ready."""
+    if "all" not in devices:
+        return devices
+    from cnnlab.config import load_config
+    from cnnlab.devices import AdbServerAddress, list_inventory
+
+    settings = load_config(store.path).devices
+    inventory = list_inventory(AdbServerAddress(settings.adb_host, settings.adb_port))
+    return [d.serial for d in inventory.devices if d.ready or d.kind == "host"]
+
+
 def plan_bench(
     store: Store, target: str, devices: list[str], **options: Any
 ) -> list[tuple[BenchSpec, Artifact]]:

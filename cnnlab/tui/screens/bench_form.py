@@ -120,16 +120,9 @@ def check_bench(values: dict[str, Any]) -> tuple[BenchRequest | None, dict[str, 
 
 def submit_request(store: Store, request: BenchRequest) -> list[int]:
     """Plan and queue the benchmarks; `all` is the host and every phone adb says is ready."""
-    from cnnlab.engine.bench import plan_bench, submit_bench
+    from cnnlab.engine.bench import expand_devices, plan_bench, submit_bench
 
-    devices = list(request.devices)
-    if "all" in devices:
-        from cnnlab.config import load_config
-        from cnnlab.devices import AdbServerAddress, list_inventory
-
-        settings = load_config(store.path).devices
-        inventory = list_inventory(AdbServerAddress(settings.adb_host, settings.adb_port))
-        devices = [d.serial for d in inventory.devices if d.ready or d.kind == "host"]
+    devices = expand_devices(store, list(request.devices))
     plans = plan_bench(store, request.target, devices, **request.options())
     return submit_bench(store, plans)
 
