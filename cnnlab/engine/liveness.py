@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from cnnlab.store import (
@@ -74,11 +75,17 @@ def why_dead(experiment: Experiment, now: float | None = None) -> str | None:
     return None
 
 
-def mark_lost(store: Store) -> list[int]:
-    """Mark every running experiment whose process died as `lost`; returns their ids."""
+def mark_lost(store: Store, *, skip: Collection[int] = ()) -> list[int]:
+    """Mark every running experiment whose process died as `lost`; returns their ids.
+
+    `skip` names jobs someone else accounts for: the scheduler reaps its own children and
+    records their exit code or signal, which says more than "its process is gone".
+    """
     lost = []
     running = list_experiments(store, ExperimentQuery(status=("running",), limit=10_000))
     for experiment in running:
+        if experiment.id in skip:
+            continue
         if experiment.backend != "local":
             continue  # Slurm says whether its jobs live (cnnlab.engine.slurm), not pid or beat
         reason = why_dead(experiment)

@@ -201,7 +201,7 @@ class Scheduler:
             self._write_state()
             self._reap()
             if time.monotonic() - last_lost_check > LOST_CHECK_S:
-                mark_lost(self.store)
+                mark_lost(self.store, skip=set(self.children))
                 last_lost_check = time.monotonic()
             cancel_orphaned(self.store)  # dependents of a failed or stopped job never start
             self._start_queued()
