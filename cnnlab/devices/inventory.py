@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from cnnlab.devices.adb import AdbServerAddress, adb_client, advice_for, run_shell
 from cnnlab.devices.errors import AdbUnavailable, UnknownDevice
 from cnnlab.store import Device, list_devices, upsert_device
+from cnnlab.store.devices import DEVICE_IDENTITY
 
 if TYPE_CHECKING:
     from adbutils import AdbDevice
@@ -281,18 +282,7 @@ def merge_device(stored: Device | None, info: DeviceInfo) -> Device:
     if stored is None:
         return fresh
     values: dict[str, Any] = {}
-    for name in (
-        "manufacturer",
-        "model",
-        "soc",
-        "abi",
-        "cpu_cores",
-        "cpu_max_khz",
-        "ram_bytes",
-        "android_release",
-        "sdk",
-        "fingerprint",
-    ):
+    for name in DEVICE_IDENTITY:
         new = getattr(fresh, name)
         values[name] = new if new is not None else getattr(stored, name)
     old_info = dict(stored.info or {})

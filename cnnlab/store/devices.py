@@ -44,7 +44,8 @@ class Device:
     last_seen: float | None = None
 
 
-_DEVICE_DATA = (
+# What identifies a device's hardware and software (everything but the free-form `info`).
+DEVICE_IDENTITY = (
     "manufacturer",
     "model",
     "soc",
@@ -55,8 +56,8 @@ _DEVICE_DATA = (
     "android_release",
     "sdk",
     "fingerprint",
-    "info",
 )
+_DEVICE_DATA = (*DEVICE_IDENTITY, "info")
 
 
 def upsert_device(store: Store, device: Device) -> int:
