@@ -27,7 +27,6 @@ from cnnlab.store.errors import (
 )
 from cnnlab.store.migrations import migrate, unknown_names
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_DB_NAME = "experiments.db"
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 
@@ -132,31 +131,43 @@ def _check_before_opening(path: Path, busy_timeout_s: float) -> bool:
                 "choose a writable location with --db or CNNLAB_DB."
             )
         return True
+    # Never open() the file ourselves: closing any descriptor on it drops every POSIX lock this
+    # process holds there (the connections already open would lose theirs and a closing peer
+    # would delete the WAL they still write to). SQLite itself reads the header below.
     try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_MAGIC))
+        size = path.stat().st_size
     except OSError as exc:
         raise StoreError(f"Cannot read {path} ({exc.strerror}); check its permissions.") from exc
-    if header and header != SQLITE_MAGIC:
-        raise NotADatabase(
-            f"{path} is not an SQLite database; point --db at a cnnlab database or a new file name."
-        )
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"Cannot read {path} (permission denied); check its permissions.")
     if not os.access(path, os.W_OK) or not os.access(folder, os.W_OK | os.X_OK):
         raise StoreReadOnly(
             f"{path} or its folder is not writable; cnnlab needs both (SQLite keeps its "
             "write-ahead log beside the file). Fix the permissions or copy the file elsewhere."
         )
-    if header:
+    if size:
         _refuse_newer_schema(path, busy_timeout_s)
     return False
 
 
 def _refuse_newer_schema(path: Path, busy_timeout_s: float) -> None:
-    """Look at the schema through a read-only connection, so a refused file stays untouched."""
+    """Look at the schema through a read-only connection, so a refused file stays untouched.
+
+    SQLite keeps a closed connection's descriptor open while other connections of this process
+    hold locks on the file, so this second connection is safe where a plain open() is not.
+    """
     with translated(path, busy_timeout_s):
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=busy_timeout_s)
         try:
             extra = unknown_names(conn)
+        except sqlite3.DatabaseError as exc:  # SQLite read the header: not its format
+            if "not a database" not in str(exc):
+                raise
+            raise NotADatabase(
+                f"{path} is not a usable cnnlab database: not an SQLite database, or a damaged "
+                "one; point --db at a cnnlab database or a new file name, or restore it from a "
+                "backup."
+            ) from exc
         finally:
             conn.close()
     if extra:
