@@ -62,6 +62,13 @@ class StoreConfig:
             "non_negative",
         ),
     )
+    allow_network_filesystem: bool = field(
+        default=False,
+        metadata=_doc(
+            "Run even when the database is on NFS, SMB or another network filesystem, where "
+            "SQLite's WAL and locks do not work across hosts (writes can be lost)."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,8 @@ def _problem(value: Any, hint: Any, check: str | None) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return f"must be {_type_name(hint)}"
         return None
+    if hint is bool:
+        return None if isinstance(value, bool) else f"must be {_type_name(hint)}"
     if isinstance(value, bool) or not isinstance(
         value, hint if hint is not float else (int, float)
     ):

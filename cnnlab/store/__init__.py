@@ -52,6 +52,13 @@ from cnnlab.store.experiments import (
     set_status,
     update_summary,
 )
+from cnnlab.store.filesystem import (
+    Mount,
+    NetworkFilesystem,
+    check_filesystem,
+    filesystem_of,
+    network_filesystem_warning,
+)
 from cnnlab.store.history import append_epoch, append_event, list_epochs, list_events
 from cnnlab.store.info import DatabaseInfo, database_info
 from cnnlab.store.records import (
@@ -101,6 +108,8 @@ __all__ = [
     "GroupStats",
     "InvalidValue",
     "Kind",
+    "Mount",
+    "NetworkFilesystem",
     "NotADatabase",
     "SchemaTooNew",
     "Status",
@@ -118,6 +127,7 @@ __all__ = [
     "artifact_path",
     "bench_runs_for",
     "cancel_orphaned",
+    "check_filesystem",
     "children_of",
     "claim_next_queued",
     "content_hash",
@@ -130,6 +140,7 @@ __all__ = [
     "delete_experiments",
     "epoch_curves",
     "experiments_by_ids",
+    "filesystem_of",
     "get_artifact",
     "get_detail",
     "get_experiment",
@@ -144,6 +155,7 @@ __all__ = [
     "list_events",
     "list_experiments",
     "list_group_heads",
+    "network_filesystem_warning",
     "open_store",
     "request_stop",
     "set_group",
