@@ -53,22 +53,38 @@ class Checkpoints:
         return path if path.exists() else None
 
     def save(self, model: Any, state: CheckpointState, best_weights: list[Any] | None) -> Path:
-        """Write the model (with optimizer) and, if given, the best weights; then the state."""
+        """Write the model (with optimizer) and, if given, the best weights; then the state.
+
+        If anything fails (a full disk, most often), this epoch's files are removed again and
+        the error raised: the previous checkpoint stays whole and nothing half-written is left.
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
         previous = self.load()
         state.model_file = f"epoch-{state.completed_epochs:04d}.keras"
-        model.save(self.folder / state.model_file)
-        if best_weights is not None:
-            state.best_weights_file = f"best-{state.completed_epochs:04d}.weights.h5"
-            current = model.get_weights()
-            model.set_weights(best_weights)
-            model.save_weights(self.folder / state.best_weights_file)
-            model.set_weights(current)
-        elif previous is not None:
-            state.best_weights_file = previous.best_weights_file
+        written = [self.folder / state.model_file]
         temporary = self.state_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(state), indent=2))
-        os.replace(temporary, self.state_path)
+        try:
+            model.save(self.folder / state.model_file)
+            if best_weights is not None:
+                state.best_weights_file = f"best-{state.completed_epochs:04d}.weights.h5"
+                written.append(self.folder / state.best_weights_file)
+                current = model.get_weights()
+                model.set_weights(best_weights)
+                try:
+                    model.save_weights(self.folder / state.best_weights_file)
+                finally:
+                    model.set_weights(current)
+            elif previous is not None:
+                state.best_weights_file = previous.best_weights_file
+            written.append(temporary)
+            temporary.write_text(json.dumps(asdict(state), indent=2))
+            os.replace(temporary, self.state_path)
+        except BaseException:
+            keep = set() if previous is None else {previous.model_file, previous.best_weights_file}
+            for path in written:
+                if path.name not in keep:
+                    path.unlink(missing_ok=True)
+            raise
         self._remove_all_but(state)
         return self.folder / state.model_file
 

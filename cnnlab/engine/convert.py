@@ -22,6 +22,7 @@ from cnnlab.engine.convert_inspect import inspect_tflite
 from cnnlab.engine.convert_spec import ConvertSpec
 from cnnlab.engine.convert_submit import ConvertSource, conversion_source
 from cnnlab.engine.evaluate import Accuracy, evaluate_keras, evaluate_tflite
+from cnnlab.engine.files import written_whole
 from cnnlab.engine.outcome import JobContext, JobOutcome
 from cnnlab.errors import CnnlabError
 from cnnlab.store import add_artifact
@@ -56,7 +57,8 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
     folder = store.run_dir(spec.source_id) / "tflite"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{job.experiment.id}-{spec.mode}.tflite"
-    path.write_bytes(content)
+    with written_whole(path) as partial:
+        partial.write_bytes(content)
     reporter.event(
         "converted",
         f"{spec.mode}: {len(content) / MB:.2f} MB in {seconds:.1f} s",

@@ -15,6 +15,7 @@ from typing import Any
 
 from cnnlab.engine.convert_inspect import inspect_tflite
 from cnnlab.engine.convert_spec import ImportSpec
+from cnnlab.engine.files import written_whole
 from cnnlab.engine.outcome import JobContext, JobOutcome
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
@@ -156,10 +157,12 @@ def _record(
         "imported_from": str(source),
     }
     keras_path = run_dir / "model.keras"
-    loaded.save(keras_path)
+    with written_whole(keras_path) as partial:
+        loaded.save(partial)
     add_artifact(store, experiment_id, "keras", keras_path, meta=meta)
     saved_model = run_dir / "saved_model"
-    loaded.export(saved_model, verbose=False)
+    with written_whole(saved_model) as partial:
+        loaded.export(partial, verbose=False)
     add_artifact(store, experiment_id, "saved_model", saved_model, meta=meta)
     return {"params": counts.total_params}
 

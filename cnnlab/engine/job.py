@@ -8,15 +8,18 @@ or `failed` (the traceback goes to runs/<id>/log.txt).
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
+from cnnlab.engine.ending import Ending, clear_ending, write_ending
 from cnnlab.engine.environment import environment
 from cnnlab.engine.file_reporter import FileReporter
 from cnnlab.engine.liveness import HEARTBEAT_S
@@ -24,7 +27,7 @@ from cnnlab.engine.outcome import JobContext, JobOutcome
 from cnnlab.engine.reporter import StoreReporter
 from cnnlab.engine.spec import KINDS, load_attribute, spec_from_dict
 from cnnlab.errors import CnnlabError
-from cnnlab.store import Store, get_experiment, heartbeat, open_store
+from cnnlab.store import DiskFull, Store, get_experiment, heartbeat, open_store
 
 
 def run_job(store: Store, experiment_id: int) -> str:
@@ -55,6 +58,7 @@ def _run(
 ) -> str:
     experiment = get_experiment(store, experiment_id)
     run_dir.mkdir(parents=True, exist_ok=True)
+    clear_ending(run_dir)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         reporter.stop_signalled = True
@@ -71,33 +75,76 @@ def _run(
         )
         outcome: JobOutcome = runner(spec, JobContext(store, experiment, reporter, run_dir))
     except BaseException as exc:  # the row must always say why the job ended
-        reason = failure_reason(exc)
+        reason = failure_reason(exc, experiment_id)
         traceback.print_exc()
-        reporter.event(
-            "failed", reason, {"exception": type(exc).__name__, "log": str(run_dir / "log.txt")}
+        _end(
+            run_dir,
+            reporter,
+            Ending("failed", reason, reason, os.getpid(), time.time()),
+            {"exception": type(exc).__name__, "log": str(run_dir / "log.txt")},
         )
-        reporter.status("failed", error=reason)
         if not isinstance(exc, Exception):
             raise
         return "failed"
     finally:
         beating.set()
     if outcome.stopped_by_user:
-        reporter.status("stopped", error=None)
         later = (
             f"; `cnnlab resume {experiment_id}` continues"
             if spec.kind in ("train", "transfer")
             else "; submit it again to redo it"
         )
-        reporter.event("stopped", outcome.message + later + ".")
+        message = outcome.message + later + "."
+        _end(run_dir, reporter, Ending("stopped", message, None, os.getpid(), time.time()))
         return "stopped"
-    reporter.status("done")
-    reporter.event("done", outcome.message)
+    _end(run_dir, reporter, Ending("done", outcome.message, None, os.getpid(), time.time()))
     return "done"
 
 
-def failure_reason(exc: BaseException) -> str:
+def _end(
+    run_dir: Path,
+    reporter: StoreReporter | FileReporter,
+    ending: Ending,
+    data: dict[str, str] | None = None,
+) -> None:
+    """Tell the folder, then the store, how the job ended.
+
+    The file comes first: if the store cannot take the last write (disk full, locked), the
+    scheduler records the row from it rather than calling the job lost. A failure to write
+    either is printed to the log and the process exits non-zero, never silently.
+    """
+    if not write_ending(run_dir, ending):
+        print(f"could not write {run_dir / 'ending.json'} (disk full?)", file=sys.stderr)
+    try:
+        if ending.status == "failed":
+            reporter.event("failed", ending.message, data)
+            reporter.status("failed", error=ending.error)
+        else:
+            reporter.status(ending.status, error=None)
+            reporter.event(ending.status, ending.message)
+    except CnnlabError as exc:
+        print(
+            f"the job ended {ending.status} but the store did not take it: {exc}", file=sys.stderr
+        )
+        raise SystemExit(EXIT_UNRECORDED) from exc
+
+
+# A job whose last write did not reach the store exits with this code; its ending.json says
+# how it ended, and the scheduler records the row from it.
+EXIT_UNRECORDED = 3
+
+
+def failure_reason(exc: BaseException, experiment_id: int | None = None) -> str:
     """One line that says what went wrong, for the row and the TUI."""
+    resume = f"`cnnlab resume {experiment_id}`" if experiment_id is not None else "resume"
+    if is_disk_full(exc):
+        where = getattr(exc, "filename", None)
+        on = f" while writing {where}" if where else ""
+        return (
+            f"Disk full: no space left on the disk{on}; every epoch written so far is kept. "
+            f"Free some space (`cnnlab rm` old runs), then {resume} continues from the last "
+            "checkpoint."
+        )
     if isinstance(exc, CnnlabError):
         return str(exc)
     name = type(exc).__name__
@@ -110,6 +157,23 @@ def failure_reason(exc: BaseException) -> str:
         return "Interrupted (SIGINT)."
     first = (str(exc).strip().splitlines() or [""])[0][:300]
     return f"{name}: {first}" if first else name
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC however it arrives: an OSError, SQLite's "disk is full", or wrapped by TF/h5py."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DiskFull):
+            return True
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(current)
+        if "No space left on device" in text or "Disk quota exceeded" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _start_heartbeat(db_path: Path, experiment_id: int) -> threading.Event:

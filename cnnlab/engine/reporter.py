@@ -56,13 +56,22 @@ class StoreReporter:
         self._last_stop_poll = 0.0
         self._stop_flag = False
 
+    # What a job must not lose goes through `Store.retrying`: on a full disk the reserve beside
+    # the database is given up once so that the epoch, or the reason the job failed, still lands.
+
     def status(self, status: str, *, error: str | None = None, pid: int | None = None) -> None:
-        set_status(self.store, self.experiment_id, status, error=error, pid=pid)
+        self.store.retrying(
+            lambda: set_status(self.store, self.experiment_id, status, error=error, pid=pid)
+        )
 
     def epoch(
         self, epoch: int, metrics: Mapping[str, float], *, lr: float | None, seconds: float
     ) -> None:
-        append_epoch(self.store, self.experiment_id, epoch, metrics, lr=lr, seconds=seconds)
+        self.store.retrying(
+            lambda: append_epoch(
+                self.store, self.experiment_id, epoch, metrics, lr=lr, seconds=seconds
+            )
+        )
 
     def progress(self, epoch: int, step: int, steps: int | None) -> None:
         now = time.monotonic()
@@ -72,13 +81,17 @@ class StoreReporter:
         set_progress(self.store, self.experiment_id, epoch=epoch, step=step, steps=steps)
 
     def event(self, kind: str, message: str = "", data: Mapping[str, Any] | None = None) -> None:
-        append_event(self.store, self.experiment_id, kind, message, data)
+        self.store.retrying(
+            lambda: append_event(self.store, self.experiment_id, kind, message, data)
+        )
 
     def artifact(self, kind: str, path: Path, meta: Mapping[str, Any] | None = None) -> None:
-        add_artifact(self.store, self.experiment_id, kind, path, meta=meta)
+        self.store.retrying(
+            lambda: add_artifact(self.store, self.experiment_id, kind, path, meta=meta)
+        )
 
     def summary(self, **fields: Any) -> None:
-        update_summary(self.store, self.experiment_id, **fields)
+        self.store.retrying(lambda: update_summary(self.store, self.experiment_id, **fields))
 
     def heartbeat(self) -> None:
         heartbeat(self.store, self.experiment_id)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.engine.checkpoint import Checkpoints, CheckpointState
+from cnnlab.engine.files import written_whole
 from cnnlab.engine.outcome import JobContext, JobOutcome
 from cnnlab.engine.reporter import Reporter
 from cnnlab.engine.spec import TrainSpec
@@ -160,7 +161,8 @@ def _save_results(
 ) -> None:
     """Save the final (best, when restored) model as .keras and a SavedModel, and summarise."""
     keras_path = run_dir / "model.keras"
-    model.save(keras_path)
+    with written_whole(keras_path) as partial:
+        model.save(partial)
     meta = {
         "params": counts.total_params,
         "trainable_params": counts.trainable_params,
@@ -170,7 +172,8 @@ def _save_results(
     }
     reporter.artifact("keras", keras_path, meta)
     saved_model = run_dir / "saved_model"
-    model.export(saved_model, verbose=False)
+    with written_whole(saved_model) as partial:
+        model.export(partial, verbose=False)
     reporter.artifact("saved_model", saved_model, meta)
     reporter.event(
         "artifacts",

@@ -12,13 +12,14 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cnnlab.store.errors import (
+    DiskFull,
     NotADatabase,
     SchemaTooNew,
     StoreError,
@@ -26,6 +27,9 @@ from cnnlab.store.errors import (
     translated,
 )
 from cnnlab.store.migrations import migrate, unknown_names
+from cnnlab.store.reserve import ensure_reserve, release_reserve, reserve_path
+
+T = TypeVar("T")
 
 DEFAULT_DB_NAME = "experiments.db"
 DEFAULT_BUSY_TIMEOUT_S = 30.0
@@ -69,6 +73,17 @@ class Store:
                 raise
             self.conn.execute("COMMIT")
 
+    def retrying(self, write: Callable[[], T]) -> T:
+        """Run `write` (one or more store writes); on a full disk, give up the reserve beside
+        the database and run it once more, so that what must be recorded (why a job failed, a
+        job marked lost, rows deleted to free space) still is."""
+        try:
+            return write()
+        except DiskFull:
+            if not release_reserve(self.path):
+                raise
+            return write()
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Several reads that see one consistent state while jobs keep writing."""
@@ -90,8 +105,23 @@ class Store:
 
 
 def open_store(path: Path | str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Store:
-    """Open (creating on first use) the cnnlab database at `path`, migrated to the latest schema."""
+    """Open (creating on first use) the cnnlab database at `path`, migrated to the latest schema.
+
+    On a full disk the reserve beside the database is given up once to make room (see
+    `cnnlab.store.reserve`), so that reading, recording failures and `rm` still work.
+    """
     path = Path(path).expanduser().absolute()
+    try:
+        store = _open(path, busy_timeout_s)
+    except DiskFull:
+        if not release_reserve(path):
+            raise
+        store = _open(path, busy_timeout_s)
+    ensure_reserve(path)
+    return store
+
+
+def _open(path: Path, busy_timeout_s: float) -> Store:
     is_new = _check_before_opening(path, busy_timeout_s)
     try:
         with translated(path, busy_timeout_s):
@@ -181,3 +211,5 @@ def _remove_database_files(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{path}{suffix}").unlink()
+    with contextlib.suppress(FileNotFoundError):
+        reserve_path(path).unlink()

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cnnlab.errors import CnnlabError
+from cnnlab.store.reserve import disk_is_full
 
 
 class StoreError(CnnlabError):
@@ -89,6 +90,12 @@ def _translate(exc: sqlite3.OperationalError, path: Path, busy_timeout_s: float)
     if "unable to open" in text:
         return StoreError(
             f"Cannot open {path} ({text}); check that its folder exists and is writable."
+        )
+    if "disk I/O error" in text and disk_is_full(path.parent):
+        # SQLite's shared-memory file cannot grow: the same full disk under another name.
+        return DiskFull(
+            f"The disk holding {path} is full; this change was not saved and nothing earlier "
+            "was lost. Free some space and run the command again."
         )
     if "disk I/O error" in text:
         return StoreError(
