@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cnnlab.data.cifar100 import (
     Cifar100,
+    check_cifar100,
     is_cifar100_path,
     load_cifar100,
     write_cifar100_archive,
@@ -46,6 +47,7 @@ __all__ = [
     "SkippedFile",
     "SynthReport",
     "array_pipeline",
+    "check_cifar100",
     "file_pipeline",
     "folder_pipelines",
     "image_problem",

@@ -67,15 +67,15 @@ def inspect_dataset(path: Path | str) -> DatasetReport:
     """Inspect an image folder (Fruits360 layout or single) or CIFAR100 files at `path`."""
     import os
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
     path = Path(path).expanduser().absolute()
     if not path.exists():
         raise DatasetError(f"Dataset path {path} does not exist.")
     if is_cifar100_path(path):
         return _inspect_cifar(path)
     dataset = scan_folder_dataset(path)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf  # only images need decoding; CIFAR100 and a bad path do not
+
     unreadable = list(dataset.skipped)
     sizes: Counter[str] = Counter()
     if dataset.layout == "fruits360":

@@ -78,7 +78,13 @@ def parse_data_spec(text: str) -> DataSpec:
 
 
 def validate_data_spec(text: str, *, val_split: float | None = None) -> str:
-    """Check a data spec cheaply (no image is read) and return it with an absolute path."""
+    """Check a data spec before a job is queued and return it with an absolute path.
+
+    An image folder is checked cheaply (its class folders, no image is read); CIFAR100 files are
+    read through once (`check_cifar100`), because a damaged archive is only found by reading it
+    to its end and would otherwise fail the job after it was queued.
+    """
+    from cnnlab.data.cifar100 import check_cifar100
     from cnnlab.data.folders import check_fraction, scan_class_names
 
     spec = parse_data_spec(text)
@@ -92,6 +98,8 @@ def validate_data_spec(text: str, *, val_split: float | None = None) -> str:
         scan_class_names(spec.path)
     elif spec.regroup is not None:
         raise DatasetError("regroup= applies to image folders, not to CIFAR100.")
+    else:
+        check_cifar100(spec.path)
     return str(spec)
 
 
