@@ -10,6 +10,7 @@ import dataclasses
 
 from cnnlab.config import load_config
 from cnnlab.engine.liveness import mark_lost
+from cnnlab.engine.runs_folder import check_runs_folder
 from cnnlab.engine.scheduler import ensure_scheduler
 from cnnlab.engine.slurm import BACKEND as SLURM
 from cnnlab.engine.slurm import SLURM_KINDS, SlurmOptions, cancel
@@ -44,6 +45,7 @@ def submit(
     it ends any other way. `backend` ('local' or 'slurm') defaults to `engine.backend` in
     cnnlab.toml; a Slurm job asks for `slurm` (default: the `[slurm]` settings).
     """
+    check_runs_folder(store)
     config = load_config(store.path)
     backend = backend or config.engine.backend
     if backend not in (LOCAL, SLURM):
@@ -175,6 +177,7 @@ def resume(store: Store, experiment_id: int) -> None:
         )
     if experiment.kind not in ("train", "transfer"):
         raise CnnlabError(f"{experiment.kind} jobs cannot be resumed; submit them again.")
+    check_runs_folder(store)
     if not set_status(store, experiment_id, "queued", expect=RESUMABLE):
         raise CnnlabError(f"Experiment {experiment_id} changed state meanwhile; try again.")
     if experiment.backend != LOCAL:

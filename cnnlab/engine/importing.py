@@ -17,6 +17,7 @@ from cnnlab.engine.convert_inspect import inspect_tflite
 from cnnlab.engine.convert_spec import ImportSpec
 from cnnlab.engine.files import written_whole
 from cnnlab.engine.outcome import JobContext, JobOutcome
+from cnnlab.engine.runs_folder import check_runs_folder
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     Store,
@@ -57,6 +58,7 @@ def import_model(store: Store, path: Path | str, *, data: str | None = None, nam
 
         checked = validate_data_spec(data)
     spec = ImportSpec(path=str(source), format=detect_format(source), data=checked, name=name)
+    check_runs_folder(store)
     loaded = _load(source, spec.format)  # before any row exists
     experiment_id = create_experiment(
         store,
