@@ -1,4 +1,8 @@
-"""`cnnlab report GROUP...`: paper-style tables of repeated runs, and figures for papers."""
+"""`cnnlab report GROUP...`: paper-style tables of repeated runs, and figures for papers.
+
+The figure options are checked before the table is printed, so a --plots folder that cannot be
+written or an unknown --figure-format is one error line with nothing printed or written.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +47,9 @@ def report_command(
     accurate the second is, as in paper 002."""
     from cnnlab.report.tables import group_members, group_report, render
 
+    formats = [f.strip() for f in figure_formats.split(",") if f.strip()]
+    if plots is not None:
+        _check_figure_options(plots, formats)  # before the table: a refusal prints nothing
     store = open_db(ctx, db)
     reports = [group_report(store, group) for group in groups]
     click.echo(render(reports, fmt), nl=False)
@@ -50,9 +57,23 @@ def report_command(
         from cnnlab.report.plots import write_figures
 
         ids = [e.id for group in groups for e in group_members(store, group)]
-        formats = [f.strip() for f in figure_formats.split(",") if f.strip()]
         written = write_figures(store, ids, plots, formats)
         for path in written:
             click.echo(f"wrote {path}", err=True)
         if not written:
             click.echo("No figure: these experiments have no epochs or benchmarks yet.", err=True)
+
+
+def _check_figure_options(folder: Path, formats: list[str]) -> None:
+    from cnnlab.data.writable import folder_write_problem
+    from cnnlab.errors import CnnlabError
+    from cnnlab.report.plots import FORMATS
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise CnnlabError(f"Unknown figure format {unknown[0]!r}; use {', '.join(FORMATS)}.")
+    problem = folder_write_problem(folder)
+    if problem is not None:
+        raise CnnlabError(
+            f"Cannot write figures to {folder}: {problem}; choose another --plots folder."
+        )

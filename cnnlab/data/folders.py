@@ -79,10 +79,13 @@ def image_problem(path: Path) -> str | None:
 
 
 def _class_folders(folder: Path) -> list[Path]:
-    return sorted(
-        (child for child in folder.iterdir() if child.is_dir() and not child.name.startswith(".")),
-        key=lambda child: child.name,
-    )
+    try:
+        children = [c for c in folder.iterdir() if c.is_dir() and not c.name.startswith(".")]
+    except OSError as exc:  # a folder that may not be listed or searched
+        raise DatasetError(
+            f"Cannot list dataset folder {folder} ({exc.strerror or exc}); check its permissions."
+        ) from exc
+    return sorted(children, key=lambda child: child.name)
 
 
 def _files(folder: Path) -> Iterable[Path]:

@@ -3,6 +3,9 @@
 Each class is a coloured shape (its own hue and form) on a noisy background, with position,
 size, colour and lighting jittered per image: easy enough that accuracy rises within a few
 epochs on a CPU, hard enough that the first epoch is not already perfect.
+
+A folder that cannot be written is refused before the first image, and a write that fails
+midway (a full disk) removes what it wrote: a failed `cnnlab data synth` leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -106,9 +109,6 @@ def write_synthetic_dataset(
     """Write `root`/Training/<class>/*.jpg (`per_class` each) and `root`/Test/<class>/*.jpg
     (a quarter as many, at least one), deterministic for a given seed.
     """
-    import numpy as np
-    import tensorflow as tf
-
     if isinstance(classes, bool) or classes < 2:
         raise DatasetError(f"A dataset needs at least 2 classes, got {classes!r}.")
     if isinstance(per_class, bool) or per_class < 1:
@@ -116,17 +116,62 @@ def write_synthetic_dataset(
     if isinstance(size, bool) or size < 8:
         raise DatasetError(f"Image size must be at least 8 pixels, got {size!r}.")
     root = Path(root).expanduser().absolute()
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise DatasetError(f"{root} already exists and is not an empty folder; choose a new one.")
+    created = _check_target(root)
+    import numpy as np
+    import tensorflow as tf
+
     names = synthetic_class_names(classes)
     test_per_class = max(1, per_class // 4)
     rng = np.random.default_rng(seed)
-    for split, count in (("Training", per_class), ("Test", test_per_class)):
-        for label, name in enumerate(names):
-            folder = root / split / name
-            folder.mkdir(parents=True, exist_ok=True)
-            for index in range(count):
-                pixels = draw_image(label, classes, size, rng)
-                jpeg = tf.io.encode_jpeg(pixels, quality=92).numpy()
-                (folder / f"{index:05d}_{size}.jpg").write_bytes(jpeg)
+    try:
+        for split, count in (("Training", per_class), ("Test", test_per_class)):
+            for label, name in enumerate(names):
+                folder = root / split / name
+                folder.mkdir(parents=True, exist_ok=True)
+                for index in range(count):
+                    pixels = draw_image(label, classes, size, rng)
+                    jpeg = tf.io.encode_jpeg(pixels, quality=92).numpy()
+                    (folder / f"{index:05d}_{size}.jpg").write_bytes(jpeg)
+    except OSError as exc:  # the disk filled up, or the folder changed under us
+        _remove_written(root, created)
+        raise DatasetError(
+            f"Could not write the dataset to {root} ({exc.strerror or exc}); nothing was left "
+            "there. Free some space or choose another folder."
+        ) from exc
     return SynthReport(root, names, per_class, test_per_class, size)
+
+
+def _check_target(root: Path) -> Path | None:
+    """Refuse a `root` that cannot become the dataset, before anything is written; returns the
+    first folder that writing will create (None when `root` is an empty folder already).
+    """
+    from cnnlab.data.writable import folder_write_problem
+
+    try:
+        occupied = root.exists() and (not root.is_dir() or any(root.iterdir()))
+    except OSError:
+        occupied = False  # a folder that cannot be searched: the check below names it
+    if occupied:
+        raise DatasetError(f"{root} already exists and is not an empty folder; choose a new one.")
+    problem = folder_write_problem(root)
+    if problem is not None:
+        raise DatasetError(
+            f"Cannot write a dataset to {root}: {problem}; choose a folder you can write."
+        )
+    created = None
+    for folder in (root, *root.parents):
+        if folder.exists():
+            return created
+        created = folder
+    return created
+
+
+def _remove_written(root: Path, created: Path | None) -> None:
+    """Remove what a failed write left: the folders made here, else the content of `root`."""
+    import shutil
+
+    if created is not None:
+        shutil.rmtree(created, ignore_errors=True)
+        return
+    for split in ("Training", "Test"):
+        shutil.rmtree(root / split, ignore_errors=True)
