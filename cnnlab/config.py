@@ -143,8 +143,15 @@ def load_config(db_path: Path) -> Config:
     values: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
     sources: list[Path] = []
     for path in config_paths(db_path):
-        if not path.is_file():
-            continue
+        try:
+            if not path.is_file():
+                continue
+        except OSError as exc:  # a folder on the way may not be searched (no x permission)
+            folder = next((f for f in reversed(path.parents) if not os.access(f, os.X_OK)), None)
+            raise ConfigError(
+                f"Cannot look for {path}: the folder {folder or path.parent} cannot be searched "
+                f"({exc.strerror}); fix its permissions (chmod u+rx {folder or path.parent})."
+            ) from exc
         for section, fields in _read_file(path).items():
             values[section].update(fields)
         sources.append(path)
