@@ -1,8 +1,12 @@
-"""The schema as ordered, named migrations, each applied in one transaction with its record.
+"""The schema as ordered, named migrations, applied together with their records in one transaction.
 
 Append new migrations at the end and never edit an applied one: a database remembers which
 names it has seen in `_migrations` (and their count in `PRAGMA user_version`), so opening a file
-written by a newer cnnlab is detected before anything is changed.
+written by a newer cnnlab is detected before anything is changed. All pending migrations share
+one transaction, so one that cannot be applied (its column or table is there already, but its
+record is not: a half-applied or hand-copied schema) leaves the file exactly as it was and is
+reported as `MigrationConflict`, naming the migration, instead of SQLite's bare "duplicate column
+name".
 """
 
 from __future__ import annotations
@@ -11,9 +15,15 @@ import sqlite3
 import time
 from collections.abc import Callable
 
+from cnnlab.store.errors import StoreError
+
 Migration = Callable[[sqlite3.Connection], None]
 
 MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+class MigrationConflict(StoreError):
+    """A pending migration adds what the database already has: it was half applied before."""
 
 
 def migration(fn: Migration) -> Migration:
@@ -232,30 +242,56 @@ def unknown_names(conn: sqlite3.Connection) -> list[str]:
 def migrate(conn: sqlite3.Connection) -> list[str]:
     """Apply every pending migration; returns the names applied (none when up to date).
 
-    `conn` must be in autocommit mode (isolation_level=None). Each migration runs inside
-    `BEGIN IMMEDIATE` together with its bookkeeping row, so two processes opening the same new
-    file apply each migration exactly once.
+    `conn` must be in autocommit mode (isolation_level=None). The pending migrations and their
+    bookkeeping rows run inside one `BEGIN IMMEDIATE`, so two processes opening the same new
+    file apply each migration exactly once, and a failing one leaves no trace of the others.
     """
     if conn.execute("PRAGMA user_version").fetchone()[0] == latest_version():
         return []
     applied: list[str] = []
-    for index, (name, apply) in enumerate(MIGRATIONS, start=1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS _migrations "
-                "(name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
-            )
-            done = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone()
-            if not done:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        had_records = bool(applied_names(conn))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations "
+            "(name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+        )
+        done = set(applied_names(conn))
+        for name, apply in MIGRATIONS:
+            if name in done:
+                continue
+            try:
                 apply(conn)
-                conn.execute(
-                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, time.time())
-                )
-                applied.append(name)
-            conn.execute(f"PRAGMA user_version = {index}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            except sqlite3.OperationalError as exc:
+                if "duplicate column name" in str(exc) or "already exists" in str(exc):
+                    raise _conflict(conn, name, exc, first=not had_records) from exc
+                raise
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, time.time())
+            )
+            applied.append(name)
+        if conn.execute("PRAGMA user_version").fetchone()[0] != latest_version():
+            conn.execute(f"PRAGMA user_version = {latest_version()}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return applied
+
+
+def _conflict(
+    conn: sqlite3.Connection, name: str, exc: sqlite3.OperationalError, *, first: bool
+) -> MigrationConflict:
+    path = conn.execute("PRAGMA database_list").fetchone()[2] or "the database"
+    if first:
+        return MigrationConflict(
+            f"{path} has tables of its own ({exc}) but no record of cnnlab's migrations, so it is "
+            "not a cnnlab database; nothing was changed. Point --db at a cnnlab database or a "
+            "new file name."
+        )
+    return MigrationConflict(
+        f"{path} cannot be upgraded: migration {name} was half applied before (its change is "
+        f"there, {exc}, but not its record: a cnnlab that crashed, or a copied schema); nothing "
+        "was changed. Restore the database from a backup, or open it with the cnnlab version "
+        "that last wrote it."
+    )
