@@ -1,7 +1,8 @@
 """What every command shares: finding the database, opening it, reporting errors, printing JSON.
 
 The database is, in order of precedence: the command's `--db`, the group's `--db`, `CNNLAB_DB`,
-then `./experiments.db`. User errors leave as one line on stderr with exit code 2.
+then `./experiments.db`. User errors leave as one line on stderr with exit code 2, and so does any
+OSError a command did not explain itself: a user should never see a traceback for a bad path.
 """
 
 from __future__ import annotations
@@ -79,8 +80,29 @@ def print_json(value: Any) -> None:
 
 
 def run_guarded(invoke: Callable[[], Any]) -> Any:
-    """Call `invoke`, turning a user-caused error into a clean one-line exit."""
+    """Call `invoke`, turning a user-caused error into a clean one-line exit.
+
+    An `OSError` that no command turned into a sentence (a folder that is not writable, a file
+    where a folder should be, a full disk) still leaves as one line naming the file, rather than
+    as a traceback; a closed stdout (`cnnlab ls | head`) is not an error to report.
+    """
     try:
         return invoke()
     except CnnlabError as exc:
         raise UserError(str(exc)) from exc
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UserError(os_error_sentence(exc)) from exc
+
+
+def os_error_sentence(exc: OSError) -> str:
+    """One line for an OSError: what failed, on which file(s), and what to check."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    files = [str(name) for name in (exc.filename, exc.filename2) if name is not None]
+    where = f" ({' -> '.join(files)})" if files else ""
+    first = reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
+    return (
+        f"{first}{where}; check that path's type, permissions and free space, then run the "
+        "command again."
+    )
