@@ -27,6 +27,7 @@ from cnnlab.store.errors import (
     translated,
 )
 from cnnlab.store.migrations import migrate, unknown_names
+from cnnlab.store.paths import refuse_special_file
 from cnnlab.store.reserve import ensure_reserve, release_reserve, reserve_path
 
 T = TypeVar("T")
@@ -150,6 +151,7 @@ def _check_before_opening(path: Path, busy_timeout_s: float) -> bool:
     folder = path.parent
     if path.is_dir():
         raise StoreError(f"{path} is a folder; --db must name a database file inside it.")
+    refuse_special_file(path)  # /dev/null, a FIFO, a socket: by stat alone
     if not path.exists():
         if not folder.is_dir():
             raise StoreError(

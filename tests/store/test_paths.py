@@ -99,11 +99,6 @@ def test_a_folder_that_cannot_be_searched(
     assert "Permission denied" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refuse_special_file is not called by store.connection yet: remove this mark once "
-    "_check_before_opening calls it",
-)
 def test_the_cli_refuses_a_fifo_as_its_database(run_cnnlab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     fifo = tmp_path / "experiments.db"
     os.mkfifo(fifo)
