@@ -39,10 +39,12 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     """
     state(ctx).db_arg = db
     if ctx.invoked_subcommand is None:
-        from cnnlab.cli.context import open_db
+        from cnnlab.cli.context import look_after_jobs, open_db
         from cnnlab.tui.app import run_app
 
-        open_db(ctx, None).close()  # a bad database gives the one-line error, not a screen
+        store = open_db(ctx, None)  # a bad database gives the one-line error, not a screen
+        look_after_jobs(store)  # queued work and no scheduler (one was killed): restart it
+        store.close()
         run_app(state(ctx).db_path(None))
 
 

@@ -106,3 +106,11 @@ def os_error_sentence(exc: OSError) -> str:
         f"{first}{where}; check that path's type, permissions and free space, then run the "
         "command again."
     )
+
+
+def look_after_jobs(store: Store) -> None:
+    """Settle dead jobs and restart a missing scheduler before reading; problems on stderr."""
+    from cnnlab.engine import look_after_jobs as look_after
+
+    for warning in look_after(store):
+        click.echo(f"Warning: {warning}", err=True)

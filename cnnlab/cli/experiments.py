@@ -69,12 +69,12 @@ def ls_command(
     db: Path | None,
 ) -> None:
     """List experiments, newest first, one page at a time."""
-    from cnnlab.engine import mark_lost
+    from cnnlab.cli.context import look_after_jobs
     from cnnlab.engine.ingest import ingest_reports
     from cnnlab.store import ExperimentQuery, count_experiments, list_experiments
 
     store = open_db(ctx, db)
-    mark_lost(store)  # a job whose process vanished is shown as lost, not running forever
+    look_after_jobs(store)  # a job whose process vanished is shown as lost, not running
     ingest_reports(store)  # Slurm jobs' latest epochs, from their run folders
     query = ExperimentQuery(
         status=_split(status),
@@ -111,11 +111,11 @@ def ls_command(
 @click.pass_context
 def show_command(ctx: click.Context, experiment_id: int, as_json: bool, db: Path | None) -> None:
     """Show one experiment: spec, summary, epochs, events and artifacts."""
-    from cnnlab.engine import mark_lost
+    from cnnlab.cli.context import look_after_jobs
     from cnnlab.store import get_detail
 
     store = open_db(ctx, db)
-    mark_lost(store)
+    look_after_jobs(store)
     detail = get_detail(store, experiment_id)
     if as_json:
         print_json({**detail.to_json(), "run_dir": str(store.run_dir(experiment_id))})

@@ -45,7 +45,7 @@ def follow(
     store: Store, experiment_id: int, *, follow: bool, events: bool = True, err: bool = False
 ) -> str:
     """Print epochs and events (and keep printing while `follow`); returns the final status."""
-    from cnnlab.engine import ensure_scheduler, mark_lost
+    from cnnlab.cli.context import look_after_jobs
     from cnnlab.store import get_experiment, list_epochs, list_events
 
     last_epoch = 0
@@ -79,9 +79,7 @@ def follow(
             if not follow or experiment.status in FINAL:
                 return experiment.status
             if time.monotonic() - last_lost_check > LOST_CHECK_S:
-                mark_lost(store)
-                if experiment.status == "queued":
-                    ensure_scheduler(store)  # a killed scheduler must not leave us waiting
+                look_after_jobs(store)  # a killed scheduler must not leave us waiting
                 last_lost_check = time.monotonic()
             time.sleep(POLL_S)
     finally:

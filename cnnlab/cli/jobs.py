@@ -77,6 +77,12 @@ def training_options(fn: F) -> F:
             help="Queue N runs with seeds seed..seed+N-1 as one group.",
         ),
         click.option(
+            "--yes",
+            "-y",
+            is_flag=True,
+            help="Do not ask before queueing many repeats.",
+        ),
+        click.option(
             "--wait", is_flag=True, help="Follow the run(s) and exit 0 only if all end done."
         ),
         click.option(
@@ -167,11 +173,41 @@ def _backend(store: Store, options: dict[str, Any]) -> tuple[str | None, Any]:
     return backend, slurm
 
 
+def _confirm_repeats(spec: Any, repeat: int, yes: bool) -> None:
+    """Refuse more repeats than the engine allows; above its threshold, ask as `rm` does.
+
+    Nobody can answer without a terminal (CI, cron, a pipe), so there --yes is required.
+    """
+    from cnnlab.engine import CONFIRM_REPEATS, check_repeat
+    from cnnlab.errors import CnnlabError
+
+    check_repeat(repeat)
+    if repeat <= CONFIRM_REPEATS or yes:
+        return
+    if not _can_ask():
+        raise CnnlabError(
+            f"--repeat {repeat} queues {repeat} runs, more than {CONFIRM_REPEATS}; pass --yes "
+            "to queue them without being asked (there is no terminal to ask on)."
+        )
+    click.confirm(
+        f"Queue {repeat} {spec.kind} runs of {spec.model} (seeds {spec.seed}-"
+        f"{spec.seed + repeat - 1})?",
+        abort=True,
+        err=True,  # stdout stays clean for --json
+    )
+
+
+def _can_ask() -> bool:
+    """Whether someone at a terminal can answer a question on stdin."""
+    return sys.stdin.isatty()
+
+
 def _queue_and_report(
     ctx: click.Context, store: Store, spec: Any, options: dict[str, Any], **where: Any
 ) -> None:
     from cnnlab.engine import submit_repeats
 
+    _confirm_repeats(spec, options["repeat"], options["yes"])
     backend, slurm = _backend(store, options)
     ids = submit_repeats(store, spec, options["repeat"], backend=backend, slurm=slurm, **where)
     wait, as_json = options["wait"], options["as_json"]
@@ -364,16 +400,14 @@ def engine_group() -> None:
 @click.pass_context
 def engine_status_command(ctx: click.Context, as_json: bool, db: Path | None) -> None:
     """Whether the scheduler runs, its limits, and the jobs it manages."""
-    from cnnlab.engine import ensure_scheduler, mark_lost, scheduler_status
+    from cnnlab.cli.context import look_after_jobs
+    from cnnlab.engine import scheduler_status
     from cnnlab.engine.ingest import ingest_reports
 
     store = open_db(ctx, db)
-    mark_lost(store)
+    look_after_jobs(store)  # also restarts the scheduler when jobs wait and nobody serves them
     ingest_reports(store)
     status = scheduler_status(store)
-    if not status.running and status.queued_jobs:
-        ensure_scheduler(store)  # jobs are waiting and nobody serves them: restart it
-        status = scheduler_status(store)
     if as_json:
         print_json(status.to_json())
         return

@@ -46,11 +46,11 @@ def pipeline_status_command(
     ctx: click.Context, root_id: int, as_json: bool, db: Path | None
 ) -> None:
     """The chain that starts at ROOT_ID: every stage's status, epochs, accuracy and time."""
-    from cnnlab.engine import mark_lost
+    from cnnlab.cli.context import look_after_jobs
     from cnnlab.engine.pipeline import pipeline_members
 
     store = open_db(ctx, db)
-    mark_lost(store)
+    look_after_jobs(store)
     members = pipeline_members(store, root_id)
     if as_json:
         print_json({"root": root_id, "experiments": [e.to_json() for e in members]})

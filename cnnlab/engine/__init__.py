@@ -5,7 +5,16 @@ Importing this package does not import TensorFlow; only a job process running a 
 
 from __future__ import annotations
 
-from cnnlab.engine.control import resume, stop, submit, submit_repeats
+from cnnlab.engine.control import (
+    CONFIRM_REPEATS,
+    MAX_REPEATS,
+    check_repeat,
+    look_after_jobs,
+    resume,
+    stop,
+    submit,
+    submit_repeats,
+)
 from cnnlab.engine.liveness import mark_lost
 from cnnlab.engine.scheduler import (
     SchedulerStatus,
@@ -17,11 +26,15 @@ from cnnlab.engine.spec import SpecError, TrainSpec, spec_from_dict
 from cnnlab.engine.transfer import TransferSpec, prepare_transfer
 
 __all__ = [
+    "CONFIRM_REPEATS",
+    "MAX_REPEATS",
     "SchedulerStatus",
     "SpecError",
     "TrainSpec",
     "TransferSpec",
+    "check_repeat",
     "ensure_scheduler",
+    "look_after_jobs",
     "mark_lost",
     "prepare_transfer",
     "resume",

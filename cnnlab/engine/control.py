@@ -11,14 +11,17 @@ import dataclasses
 from cnnlab.config import load_config
 from cnnlab.engine.liveness import mark_lost
 from cnnlab.engine.runs_folder import check_runs_folder
-from cnnlab.engine.scheduler import ensure_scheduler
+from cnnlab.engine.scheduler import check_location, ensure_scheduler, is_running
 from cnnlab.engine.slurm import BACKEND as SLURM
 from cnnlab.engine.slurm import SLURM_KINDS, SlurmOptions, cancel
 from cnnlab.engine.spec import JobSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
+    ExperimentQuery,
     Store,
+    StoreError,
     append_event,
+    count_experiments,
     create_experiment,
     get_experiment,
     request_stop,
@@ -46,6 +49,7 @@ def submit(
     cnnlab.toml; a Slurm job asks for `slurm` (default: the `[slurm]` settings).
     """
     check_runs_folder(store)
+    check_location(store)  # a database on NFS is refused before its row is written
     config = load_config(store.path)
     backend = backend or config.engine.backend
     if backend not in (LOCAL, SLURM):
@@ -84,6 +88,25 @@ def submit(
     return experiment_id
 
 
+# Repeats of one submission: above CONFIRM_REPEATS the CLI asks first (or wants --yes); more
+# than MAX_REPEATS is refused outright, from the CLI, the TUI and pipelines alike (a paper's
+# table has 5 to 30 runs; 100,000 rows queued by a typo take hours to cancel).
+CONFIRM_REPEATS = 20
+MAX_REPEATS = 1000
+
+
+def check_repeat(repeat: object) -> int:
+    """`repeat` if it is a number of runs that may be queued, else a one-line refusal."""
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise CnnlabError(f"--repeat must be a positive whole number, got {repeat!r}.")
+    if repeat > MAX_REPEATS:
+        raise CnnlabError(
+            f"--repeat must be at most {MAX_REPEATS:,}, got {repeat:,}; queue the runs in "
+            "several groups if you really mean that many."
+        )
+    return repeat
+
+
 def submit_repeats(
     store: Store,
     spec: JobSpec,
@@ -97,10 +120,10 @@ def submit_repeats(
 ) -> list[int]:
     """Queue `repeat` runs of `spec` as one group, seeds `seed`, `seed + 1`, ... ; their ids.
 
-    The group's id is the first run's id, so `cnnlab report ID` finds the whole group.
+    The group's id is the first run's id, so `cnnlab report ID` finds the whole group. Every
+    run's spec is built (and so checked: the last seed must still be valid) before any is queued.
     """
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise CnnlabError(f"--repeat must be a positive whole number, got {repeat!r}.")
+    check_repeat(repeat)
     if repeat == 1:
         return [
             submit(
@@ -114,10 +137,20 @@ def submit_repeats(
             )
         ]
     seed: int = getattr(spec, "seed", 0)
+    try:
+        runs = [
+            dataclasses.replace(  # type: ignore[type-var]
+                spec,
+                seed=seed + index,
+                name=f"{spec.name} #{index + 1}" if spec.name else f"repeat {index + 1}",
+            )
+            for index in range(repeat)
+        ]
+    except CnnlabError as exc:
+        last = seed + repeat - 1
+        raise CnnlabError(f"--repeat {repeat} uses seeds {seed} to {last}: {exc}") from None
     ids: list[int] = []
-    for index in range(repeat):
-        label = f"{spec.name} #{index + 1}" if spec.name else f"repeat {index + 1}"
-        run = dataclasses.replace(spec, seed=seed + index, name=label)  # type: ignore[type-var]
+    for index, run in enumerate(runs):
         ids.append(
             submit(
                 store,
@@ -163,6 +196,29 @@ def stop(store: Store, experiment_id: int) -> str:
     )
 
 
+def look_after_jobs(store: Store) -> list[str]:
+    """What every command that reads does first: settle the jobs whose process died (lost, or
+    recorded from the ending they left), and restart the scheduler when work is queued and no
+    scheduler serves it (one killed, or stopped with `engine stop`).
+
+    Never fails a read: on a full disk, a locked database or a database on a network
+    filesystem it returns the sentences to show as warnings instead.
+    """
+    warnings: list[str] = []
+    waiting = 0
+    try:
+        mark_lost(store)
+    except StoreError as exc:
+        warnings.append(f"Could not check running jobs: {exc}")
+    try:
+        waiting = count_experiments(store, ExperimentQuery(status=("queued",)))
+        if waiting and not is_running(store):
+            ensure_scheduler(store)
+    except (StoreError, OSError) as exc:
+        warnings.append(f"{waiting} queued job(s) wait for a scheduler, which cannot start: {exc}")
+    return warnings
+
+
 RESUMABLE = ("stopped", "lost", "failed")
 
 
@@ -177,6 +233,10 @@ def resume(store: Store, experiment_id: int) -> None:
         )
     if experiment.kind not in ("train", "transfer"):
         raise CnnlabError(f"{experiment.kind} jobs cannot be resumed; submit them again.")
+    if experiment.kind == "transfer":
+        from cnnlab.engine.transfer import source_model
+
+        source_model(store, int(experiment.spec["source"]))  # its parent's model is read again
     check_runs_folder(store)
     if not set_status(store, experiment_id, "queued", expect=RESUMABLE):
         raise CnnlabError(f"Experiment {experiment_id} changed state meanwhile; try again.")

@@ -14,6 +14,7 @@ import time
 from collections.abc import Collection
 from pathlib import Path
 
+from cnnlab.engine.ending import record_ending
 from cnnlab.store import (
     ExperimentQuery,
     Store,
@@ -49,6 +50,23 @@ def job_process_alive(pid: int, experiment_id: int) -> bool:
     return state != "Z"  # a zombie has finished; its parent just has not reaped it
 
 
+def find_job_process(experiment_id: int, db_path: Path) -> int | None:
+    """The pid of a live job process running `experiment_id` of `db_path` on this host, if any."""
+    proc = Path("/proc")
+    if not (proc / "self").exists():
+        return None
+    for cmdline in proc.glob("[0-9]*/cmdline"):
+        try:
+            args = [a.decode(errors="replace") for a in cmdline.read_bytes().split(b"\0") if a]
+        except OSError:
+            continue
+        if JOB_MODULE in args and str(db_path) in args and str(experiment_id) in args:
+            pid = int(cmdline.parent.name)
+            if job_process_alive(pid, experiment_id):
+                return pid
+    return None
+
+
 def _exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -78,6 +96,9 @@ def why_dead(experiment: Experiment, now: float | None = None) -> str | None:
 def mark_lost(store: Store, *, skip: Collection[int] = ()) -> list[int]:
     """Mark every running experiment whose process died as `lost`; returns their ids.
 
+    A job that left its ending in its run folder (`cnnlab.engine.ending`) is recorded from it
+    instead: its process ended before the store heard how, but it did end.
+
     `skip` names jobs someone else accounts for: the scheduler reaps its own children and
     records their exit code or signal, which says more than "its process is gone".
     """
@@ -90,6 +111,8 @@ def mark_lost(store: Store, *, skip: Collection[int] = ()) -> list[int]:
             continue  # Slurm says whether its jobs live (cnnlab.engine.slurm), not pid or beat
         reason = why_dead(experiment)
         if reason is None:
+            continue
+        if record_ending(store, experiment):  # it ended and said how, in its run folder
             continue
         error = (
             f"Job lost: {reason}; `cnnlab resume {experiment.id}` continues from the last "

@@ -14,23 +14,32 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from cnnlab.config import load_config
+from cnnlab.engine.ending import record_ending
 from cnnlab.engine.environment import gpu_names
-from cnnlab.engine.liveness import mark_lost
+from cnnlab.engine.liveness import find_job_process, mark_lost
+from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     ExperimentQuery,
+    NetworkFilesystem,
     Store,
+    UnknownExperiment,
     append_event,
     cancel_orphaned,
+    check_filesystem,
     count_experiments,
+    get_experiment,
     open_store,
     set_status,
 )
@@ -40,7 +49,9 @@ if TYPE_CHECKING:
     from cnnlab.engine.slurm import SlurmFollower
 
 POLL_S = 0.25
+FAILING_POLL_S = 2.0  # while a step keeps failing (a full disk), do not spin on it
 LOST_CHECK_S = 5.0
+T = TypeVar("T")
 
 
 def lock_path(store: Store) -> Path:
@@ -124,10 +135,21 @@ def scheduler_status(store: Store) -> SchedulerStatus:
     )
 
 
+def check_location(store: Store) -> str | None:
+    """Refuse to serve a database on a network filesystem unless cnnlab.toml allows it.
+
+    Raises `NetworkFilesystem` (one sentence: what is unsafe, what to do); returns that
+    sentence as a warning when `store.allow_network_filesystem` is set, else None.
+    """
+    allowed = load_config(store.path).store.allow_network_filesystem
+    return check_filesystem(store.path, allow_network=allowed)
+
+
 def ensure_scheduler(store: Store) -> bool:
     """Start a scheduler for `store` unless one runs; returns True if one was started."""
     if is_running(store):
         return False
+    check_location(store)
     store.runs_dir.mkdir(parents=True, exist_ok=True)
     log = (store.runs_dir / "scheduler.log").open("ab")
     process = subprocess.Popen(
@@ -162,12 +184,19 @@ def stop_scheduler(store: Store, timeout_s: float = 10.0) -> bool:
 
 
 def write_state(store: Store, **state: Any) -> None:
-    """Publish who serves this database (read by `cnnlab engine status` and `engine stop`)."""
+    """Publish who serves this database (read by `cnnlab engine status` and `engine stop`).
+
+    Written whole or not at all: on a full disk the temporary is removed and the error raised.
+    """
     state = {"pid": os.getpid(), "host": socket.gethostname(), "heartbeat_at": time.time(), **state}
     path = state_path(store)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(state))
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(json.dumps(state))
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _running(store: Store) -> list[Any]:
@@ -191,66 +220,136 @@ class Scheduler:
         self.slurm: SlurmFollower | None = None
         self.started_at = time.time()
         self.host = socket.gethostname()
+        self.failing: str | None = None  # the last error a step met, logged once
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self._on_sigterm)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         idle_since = time.monotonic()
         last_lost_check = 0.0
+        # Reconcile first: jobs that ended while no scheduler ran are recorded from their
+        # ending.json, the dead ones marked lost, before anything new starts.
+        self._guarded("adopting claimed jobs", self._adopt_claimed)
+        self._guarded("checking running jobs", lambda: mark_lost(self.store))
         while not self.stopping:
-            self._write_state()
-            self._reap()
+            self._guarded("publishing its state", self._write_state)
+            self._guarded("reaping finished jobs", self._reap)
             if time.monotonic() - last_lost_check > LOST_CHECK_S:
-                mark_lost(self.store, skip=set(self.children))
+                self._guarded(
+                    "checking running jobs", lambda: mark_lost(self.store, skip=set(self.children))
+                )
                 last_lost_check = time.monotonic()
-            cancel_orphaned(self.store)  # dependents of a failed or stopped job never start
-            self._start_queued()
-            self._follow_slurm()
-            if self.children or count_experiments(
-                self.store, ExperimentQuery(status=("queued", "running"))
-            ):
+            # Dependents of a failed or stopped job never start.
+            self._guarded("cancelling orphaned jobs", lambda: cancel_orphaned(self.store))
+            self._guarded("starting queued jobs", self._start_queued)
+            self._guarded("following Slurm", self._follow_slurm)
+            busy = self._guarded(
+                "counting jobs",
+                lambda: bool(
+                    self.children
+                    or count_experiments(self.store, ExperimentQuery(status=("queued", "running")))
+                ),
+            )
+            if busy is None or busy:  # a store it cannot read is no reason to exit
                 idle_since = time.monotonic()
             elif time.monotonic() - idle_since > self.idle_timeout_s:
                 break
-            time.sleep(POLL_S)
+            time.sleep(POLL_S if self.failing is None else FAILING_POLL_S)
         print(f"scheduler {os.getpid()} exiting", flush=True)
+
+    def _adopt_claimed(self) -> None:
+        """Rows a killed scheduler claimed (`running` here, no pid yet) but may never have
+        started: the job process, if it did start, is adopted; otherwise the row is queued again
+        instead of waiting minutes to be called lost. Safe only at start, under the lock, when
+        no other scheduler can be between its claim and its spawn."""
+        for experiment in active_on(self.store, LOCAL):
+            if experiment.status != "running" or experiment.pid or experiment.host != self.host:
+                continue
+            pid = find_job_process(experiment.id, self.store.path)
+            if pid is not None:
+                set_status(
+                    self.store, experiment.id, "running", pid=pid, host=self.host,
+                    expect=("running",),
+                )  # fmt: skip
+            elif set_status(self.store, experiment.id, "queued", expect=("running",)):
+                append_event(
+                    self.store,
+                    experiment.id,
+                    "requeued",
+                    "Queued again: the scheduler that claimed it was killed before starting it.",
+                )
+
+    def _guarded(self, what: str, step: Callable[[], T]) -> T | None:
+        """Run one step of the loop; a failure is logged (once per distinct error) and the loop
+        goes on, so that one broken job, a locked or full database or a full disk never leaves
+        the queue without a scheduler."""
+        try:
+            result = step()
+        except Exception as exc:  # the scheduler must outlive whatever one step meets
+            message = f"{what}: {type(exc).__name__}: {exc}"
+            if message != self.failing:
+                print(f"scheduler {os.getpid()} kept going after an error {message}", flush=True)
+                if not isinstance(exc, CnnlabError | OSError | sqlite3.Error):
+                    traceback.print_exc()
+                self.failing = message
+            return None
+        if self.failing is not None and self.failing.startswith(what + ":"):
+            print(f"scheduler {os.getpid()} recovered ({what})", flush=True)
+            self.failing = None
+        return result
 
     def _on_sigterm(self, signum: int, frame: Any) -> None:
         self.stopping = True
 
     def _write_state(self) -> None:
-        state = {
-            "pid": os.getpid(),
-            "host": self.host,
-            "started_at": self.started_at,
-            "heartbeat_at": time.time(),
-            "max_parallel": self.max_parallel,
-            "gpus": self.gpus,
-        }
-        path = state_path(self.store)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state))
-        os.replace(temporary, path)
+        write_state(
+            self.store,
+            host=self.host,
+            started_at=self.started_at,
+            max_parallel=self.max_parallel,
+            gpus=self.gpus,
+        )
 
     def _reap(self) -> None:
         for experiment_id, (process, _gpu) in list(self.children.items()):
             code = process.poll()
             if code is None:
                 continue
-            del self.children[experiment_id]
-            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-            reason = (
-                f"Job process {process.pid} {how} before reporting an outcome; see "
-                f"{self.store.run_dir(experiment_id) / 'log.txt'}."
+            recorded = self._guarded(
+                f"recording how job {experiment_id} ended",
+                lambda: self._record_exit(experiment_id, process.pid, code),  # noqa: B023
             )
+            if recorded:  # else a store error: try again on the next round
+                del self.children[experiment_id]
+
+    def _record_exit(self, experiment_id: int, pid: int, code: int) -> bool:
+        """The job's own ending if it left one on disk, else `lost` with its exit code."""
+        try:
+            experiment = get_experiment(self.store, experiment_id)
+        except UnknownExperiment:
+            return True  # removed with `rm --force` while it ran: nothing left to record
+        if experiment.status != "running":
+            return True  # it reported its own outcome
+        if self.store.retrying(lambda: record_ending(self.store, experiment)):
+            return True
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        reason = (
+            f"Job process {pid} {how} before reporting an outcome; see "
+            f"{self.store.run_dir(experiment_id) / 'log.txt'}."
+        )
+
+        def mark() -> None:
             if set_status(self.store, experiment_id, "lost", error=reason, expect=("running",)):
                 append_event(
                     self.store,
                     experiment_id,
                     "lost",
                     reason,
-                    {"exit_code": code, "pid": process.pid},
+                    {"exit_code": code, "pid": pid},
                 )
+
+        self.store.retrying(mark)
+        return True
 
     def _free_gpu(self) -> str | None:
         if not self.gpus:
@@ -281,7 +380,17 @@ class Scheduler:
             experiment = claim_next_on(self.store, LOCAL, host=self.host)
             if experiment is None:
                 return
-            self._spawn(experiment.id)
+            try:
+                self._spawn(experiment.id)
+            except OSError as exc:  # its run folder or log cannot be made: fail it, go on
+                reason = (
+                    f"Could not start the job: {exc.strerror or exc} ({exc.filename}); fix that "
+                    f"folder, then `cnnlab resume {experiment.id}` or submit it again."
+                )
+                if set_status(
+                    self.store, experiment.id, "failed", error=reason, expect=("running",)
+                ):
+                    append_event(self.store, experiment.id, "failed", reason)
 
     def _spawn(self, experiment_id: int) -> None:
         run_dir = self.store.run_dir(experiment_id)
@@ -328,6 +437,13 @@ def main(argv: list[str]) -> int:
         print("usage: python -m cnnlab.engine.scheduler DATABASE", file=sys.stderr)
         return 2
     store = open_store(argv[0])
+    try:
+        warning = check_location(store)
+    except NetworkFilesystem as exc:
+        print(f"scheduler refused: {exc}", flush=True)
+        return 2
+    if warning:
+        print(f"warning: {warning}", flush=True)
     store.runs_dir.mkdir(parents=True, exist_ok=True)
     lock = lock_path(store).open("a")
     try:
@@ -335,7 +451,8 @@ def main(argv: list[str]) -> int:
     except BlockingIOError:
         print("another scheduler already serves this database", flush=True)
         return 0
-    write_state(store, started_at=time.time())  # before anything slow: the pid is known at once
+    with contextlib.suppress(OSError):  # a full disk must not keep the scheduler from serving
+        write_state(store, started_at=time.time())  # before anything slow: the pid is known
     print(f"scheduler {os.getpid()} serving {store.path}", flush=True)
     Scheduler(store, lock).run()
     return 0

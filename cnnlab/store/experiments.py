@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnlab.store.connection import Store
-from cnnlab.store.errors import InvalidValue, UnknownExperiment
+from cnnlab.store.errors import DiskFull, InvalidValue, UnknownExperiment
 from cnnlab.store.records import (
     Artifact,
     Epoch,
@@ -389,16 +389,26 @@ def delete_experiments(store: Store, experiment_ids: Iterable[int]) -> list[int]
     """Delete experiments (epochs, events, artifacts and samples go with them) and their folders.
 
     All ids are checked first, so an unknown id deletes nothing. Children are kept and lose
-    their parent link. Returns the ids deleted.
+    their parent link. Returns the ids deleted. On a full disk, where even a DELETE needs room
+    in the write-ahead log, the folders go first to make that room, then the rows.
     """
     ids = sorted(set(experiment_ids))
-    with store.write() as conn:
-        for experiment_id in ids:
-            if not conn.execute(
-                "SELECT 1 FROM experiments WHERE id = ?", (experiment_id,)
-            ).fetchone():
-                raise UnknownExperiment(experiment_id)
-        conn.executemany("DELETE FROM experiments WHERE id = ?", [(i,) for i in ids])
     for experiment_id in ids:
-        shutil.rmtree(store.run_dir(experiment_id), ignore_errors=True)
+        if not store.read("SELECT 1 FROM experiments WHERE id = ?", (experiment_id,)):
+            raise UnknownExperiment(experiment_id)
+
+    def delete_rows() -> None:
+        with store.write() as conn:
+            conn.executemany("DELETE FROM experiments WHERE id = ?", [(i,) for i in ids])
+
+    def delete_folders() -> None:
+        for experiment_id in ids:
+            shutil.rmtree(store.run_dir(experiment_id), ignore_errors=True)
+
+    try:
+        store.retrying(delete_rows)
+    except DiskFull:
+        delete_folders()
+        delete_rows()
+    delete_folders()
     return ids
