@@ -132,10 +132,12 @@ def _open(path: Path, busy_timeout_s: float) -> Store:
             conn.row_factory = sqlite3.Row
             try:
                 conn.execute("PRAGMA foreign_keys = ON")
+                # Migrate first: a file refused there (a foreign schema, a half-applied
+                # migration) is left as it was, not switched to WAL.
+                migrate(conn)
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
-                migrate(conn)
             except BaseException:
                 conn.close()
                 raise

@@ -70,9 +70,11 @@ def test_a_file_that_is_not_sqlite_is_left_untouched(run_cnnlab, tmp_path: Path)
     for command in (["ls"], ["show", "1"], ["rm", "1", "--yes"], ["db", "info"]):
         result = run_cnnlab(*command, "--db", str(path))
         assert result.returncode == 2
+        # One sentence for both: telling them apart would mean reading the header outside
+        # SQLite, which drops this process's locks on a database it has open.
         assert result.stderr.strip() == (
-            f"Error: {path} is not an SQLite database; point --db at a cnnlab database or a new "
-            "file name."
+            f"Error: {path} is not a usable cnnlab database: not an SQLite database, or a damaged "
+            "one; point --db at a cnnlab database or a new file name, or restore it from a backup."
         )
         assert "Traceback" not in result.stderr
     assert path.read_bytes() == before
