@@ -7,11 +7,14 @@ nothing else of ours, so the CLI, the TUI and job processes all share one well-t
 from __future__ import annotations
 
 from cnnlab.store.artifacts import (
+    ArtifactChanged,
+    ArtifactMissing,
     add_artifact,
     artifact_path,
     content_hash,
     get_artifact,
     list_artifacts,
+    verify_artifact,
 )
 from cnnlab.store.connection import DEFAULT_DB_NAME, Store, open_store
 from cnnlab.store.devices import (
@@ -94,7 +97,9 @@ __all__ = [
     "DEFAULT_DB_NAME",
     "SORTABLE",
     "Artifact",
+    "ArtifactChanged",
     "ArtifactKind",
+    "ArtifactMissing",
     "BenchRun",
     "Count",
     "DatabaseInfo",
@@ -164,4 +169,5 @@ __all__ = [
     "trainable_layers",
     "update_summary",
     "upsert_device",
+    "verify_artifact",
 ]

@@ -2,7 +2,9 @@
 
 Each is recorded with its size and SHA-256 so that a benchmark or a comparison can say exactly
 which bytes it measured; paths inside the database's folder are stored relative to it, so a
-copied or moved lab folder keeps working.
+copied or moved lab folder keeps working. Whatever loads an artifact checks it first with
+`verify_artifact`: a truncated or overwritten model then costs one sentence naming the artifact,
+instead of a converter's or loader's misleading "File not found".
 """
 
 from __future__ import annotations
@@ -62,6 +64,49 @@ def content_hash(path: Path) -> tuple[int, str]:
                 digest.update(chunk)
                 total += len(chunk)
     return total, digest.hexdigest()
+
+
+class ArtifactMissing(StoreError):
+    """A recorded artifact's file or folder is no longer where it was recorded."""
+
+
+class ArtifactChanged(StoreError):
+    """A recorded artifact's bytes are not the ones whose SHA-256 was recorded."""
+
+
+def verify_artifact(store: Store, artifact: Artifact) -> Path:
+    """The artifact's path, once its content is proven to be what was recorded.
+
+    Files and SavedModel folders alike are hashed with `content_hash`, as `add_artifact` did
+    (a folder's hash covers its files' relative names and bytes), so a changed, added or removed
+    file inside a SavedModel is caught too. Raises `ArtifactMissing` or `ArtifactChanged`.
+    """
+    path = artifact_path(store, artifact)
+    again = _redo_advice(artifact)
+    if not path.exists():
+        raise ArtifactMissing(f"Artifact {artifact.id} ({artifact.path}) is missing; {again}.")
+    try:
+        _, digest = content_hash(path)
+    except OSError as exc:
+        raise StoreError(
+            f"Artifact {artifact.id} ({artifact.path}) cannot be read ({exc.strerror or exc}); "
+            f"fix its permissions, or {again}."
+        ) from exc
+    if digest != artifact.sha256:
+        raise ArtifactChanged(
+            f"Artifact {artifact.id} ({artifact.path}) has changed since it was recorded "
+            f"(sha256 {artifact.sha256[:12]}... expected, {digest[:12]}... now); {again}."
+        )
+    return path
+
+
+def _redo_advice(artifact: Artifact) -> str:
+    if artifact.kind == "tflite":
+        return (
+            f"convert experiment {artifact.experiment_id} again "
+            f"(`cnnlab convert {artifact.experiment_id}`) or import the .tflite file again"
+        )
+    return f"re-run experiment {artifact.experiment_id} or import the model again"
 
 
 def _relative_to_store(store: Store, path: Path) -> str:
