@@ -3,7 +3,9 @@
 `ResumableEarlyStopping` is Keras' EarlyStopping whose state survives a resume.
 `ReportingCallback` runs after it: it writes each epoch, throttled in-epoch progress, new-best
 and early-stopping events, a checkpoint per epoch, and turns a stop request into
-`model.stop_training = True` after the current batch.
+`model.stop_training = True` after the current batch. `FailOnInvalidLoss` runs before both: a
+loss that became NaN or infinite fails the job with one sentence, before a NaN epoch is
+recorded or NaN weights are checkpointed over the last good ones.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import keras
 
 from cnnlab.engine.checkpoint import Checkpoints, CheckpointState
 from cnnlab.engine.reporter import Reporter
+from cnnlab.errors import CnnlabError
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -43,6 +46,51 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     def state(self) -> dict[str, Any]:
         best = None if self.best is None else float(self.best)
         return {"wait": self.wait, "best": best, "best_epoch": self.best_epoch}
+
+
+class LossDiverged(CnnlabError):
+    """The training (or validation) loss became NaN or infinite: the run cannot recover."""
+
+
+class FailOnInvalidLoss(keras.callbacks.TerminateOnNaN):
+    """Keras' TerminateOnNaN, made to fail the job with a sentence instead of stopping quietly.
+
+    TerminateOnNaN checks the running loss after every batch; by default it only sets
+    `stop_training`, so the fit returns normally (the job would end `done`, its last epoch NaN,
+    its NaN weights saved as the model), and with `raise_error=True` it raises a bare
+    RuntimeError. This one keeps its per-batch check, knows the epoch, checks the epoch's
+    validation loss too, and raises `LossDiverged` naming both and the learning rate. It must
+    come first among the callbacks, so that nothing else sees the broken epoch.
+    """
+
+    def __init__(self, lr: float) -> None:
+        super().__init__(raise_error=True)
+        self.lr = lr
+        self._epoch = 1
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch + 1
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        try:
+            super().on_batch_end(batch, logs)
+        except RuntimeError:  # TerminateOnNaN's own verdict, with raise_error=True
+            loss = _float((logs or {})["loss"])
+            raise LossDiverged(self._sentence("loss", loss, f" (batch {batch + 1})")) from None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for name in ("loss", "val_loss"):
+            value = (logs or {}).get(name)
+            if value is not None and not math.isfinite(_float(value)):
+                what = "loss" if name == "loss" else "validation loss"
+                raise LossDiverged(self._sentence(what, _float(value), ""))
+
+    def _sentence(self, what: str, value: float, where: str) -> str:
+        shown = "NaN" if math.isnan(value) else "infinite"
+        return (
+            f"The {what} became {shown} at epoch {self._epoch}{where}; lower --lr "
+            f"(now {self.lr:g}) or check the data."
+        )
 
 
 def _float(value: Any) -> float:

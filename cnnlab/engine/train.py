@@ -35,7 +35,11 @@ def fit_with_reporting(
     import keras
 
     from cnnlab.data import load_training_data
-    from cnnlab.engine.callbacks import ReportingCallback, ResumableEarlyStopping
+    from cnnlab.engine.callbacks import (
+        FailOnInvalidLoss,
+        ReportingCallback,
+        ResumableEarlyStopping,
+    )
     from cnnlab.models import build_model, count_model
 
     keras.utils.set_random_seed(spec.seed)
@@ -100,7 +104,9 @@ def fit_with_reporting(
         state=state,
         early_stopping=early_stopping,
     )
-    callbacks: list[Any] = [c for c in (early_stopping, reporting) if c is not None]
+    # The loss guard first: a NaN epoch must fail the job before it is reported or checkpointed.
+    guard = FailOnInvalidLoss(spec.lr)
+    callbacks: list[Any] = [c for c in (guard, early_stopping, reporting) if c is not None]
     started = time.perf_counter()
     if state.completed_epochs < spec.epochs and not reporter.stop_requested():
         model.fit(
@@ -137,7 +143,8 @@ def _optimizer(spec: TrainSpec) -> Any:
         "sgd": keras.optimizers.SGD,
         "rmsprop": keras.optimizers.RMSprop,
     }
-    return optimizers[spec.optimizer](learning_rate=spec.lr)
+    # A pipeline file's `lr = 1` is an int, which Keras' optimizers refuse.
+    return optimizers[spec.optimizer](learning_rate=float(spec.lr))
 
 
 def _best_weights(model: Any, checkpoints: Checkpoints, state: CheckpointState) -> Any:
