@@ -18,6 +18,7 @@ from cnnlab.engine.spec import JobSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     ExperimentQuery,
+    NetworkFilesystem,
     Store,
     StoreError,
     append_event,
@@ -206,6 +207,12 @@ def look_after_jobs(store: Store) -> list[str]:
     """
     warnings: list[str] = []
     waiting = 0
+    try:
+        unsafe = check_location(store)
+    except NetworkFilesystem as exc:
+        return [f"{exc} Until then no scheduler starts for it."]
+    if unsafe:
+        warnings.append(unsafe)
     try:
         mark_lost(store)
     except StoreError as exc:
