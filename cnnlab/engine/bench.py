@@ -14,19 +14,23 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cnnlab.engine.outcome import JobContext, JobOutcome
-from cnnlab.engine.spec import SpecError
+from cnnlab.engine.spec import SpecError, whole_number
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     Artifact,
     Store,
     add_bench_run,
-    artifact_path,
     get_artifact,
     get_experiment,
     list_artifacts,
+    verify_artifact,
 )
 
 DELEGATES = ("cpu", "xnnpack", "gpu", "nnapi")
+# Timed runs and warm-up runs per job: 100,000 samples of a 1 ms model is two minutes; a slower
+# model's statistics are settled long before. Every sample is stored.
+MAX_RUNS = 100_000
+MAX_THREADS = 256  # more interpreter threads than any phone or workstation has cores
 _MASK = re.compile(r"^(0x)?[0-9a-fA-F]+$")
 _TARGET = re.compile(r"^(artifact:)?(\d+)$")
 
@@ -52,21 +56,25 @@ class BenchSpec:
     name: str = ""
 
     def __post_init__(self) -> None:
-        if self.runs < 1:
-            raise SpecError(f"--runs must be at least 1, got {self.runs!r}.")
-        if self.warmup < 0:
-            raise SpecError(f"--warmup must be 0 or more, got {self.warmup!r}.")
-        if self.threads is not None and self.threads < 1:
-            raise SpecError(f"--threads must be at least 1, got {self.threads!r}.")
+        whole_number(self.runs, "--runs", 1, MAX_RUNS)
+        whole_number(self.warmup, "--warmup", 0, MAX_RUNS)
+        if self.threads is not None:
+            whole_number(self.threads, "--threads", 1, MAX_THREADS)
         if self.delegate not in DELEGATES:
             raise SpecError(
                 f"Unknown delegate {self.delegate!r}; use one of {', '.join(DELEGATES)}."
             )
         if self.device == "host" and self.delegate not in ("cpu", "xnnpack"):
             raise SpecError(f"The host runs the cpu or xnnpack delegate, not {self.delegate!r}.")
-        if self.cpu_mask is not None and not _MASK.match(self.cpu_mask):
+        if self.cpu_mask is not None and not (
+            isinstance(self.cpu_mask, str) and _MASK.match(self.cpu_mask)
+        ):
             raise SpecError(f"CPU mask {self.cpu_mask!r} is not hexadecimal; write it like f0.")
-        if not self.device or any(c.isspace() for c in self.device):
+        if (
+            not isinstance(self.device, str)
+            or not self.device
+            or any(c.isspace() for c in self.device)
+        ):
             raise SpecError(f"Device serial {self.device!r} is not valid.")
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,7 +84,8 @@ class BenchSpec:
 
 
 def tflite_targets(store: Store, target: str) -> list[Artifact]:
-    """The TFLite artifacts a TARGET names: `ID` (an experiment's) or `artifact:ID`."""
+    """The TFLite artifacts a TARGET names: `ID` (an experiment's) or `artifact:ID`, each
+    checked against its recorded hash."""
     match = _TARGET.match(target.strip())
     if not match:
         raise CnnlabError(
@@ -91,14 +100,17 @@ def tflite_targets(store: Store, target: str) -> list[Artifact]:
                 f"Artifact {number} is a {artifact.kind} file; benchmarks run TFLite models "
                 f"(convert it first: `cnnlab convert {artifact.experiment_id}`)."
             )
-        return [artifact]
-    experiment = get_experiment(store, number)
-    artifacts = [a for a in list_artifacts(store, number) if a.kind == "tflite"]
-    if not artifacts:
-        raise CnnlabError(
-            f"Experiment {number} ({experiment.kind}, {experiment.status}) has no TFLite model; "
-            f"convert it first: `cnnlab convert {number}`."
-        )
+        artifacts = [artifact]
+    else:
+        experiment = get_experiment(store, number)
+        artifacts = [a for a in list_artifacts(store, number) if a.kind == "tflite"]
+        if not artifacts:
+            raise CnnlabError(
+                f"Experiment {number} ({experiment.kind}, {experiment.status}) has no TFLite "
+                f"model; convert it first: `cnnlab convert {number}`."
+            )
+    for artifact in artifacts:
+        verify_artifact(store, artifact)
     return artifacts
 
 
@@ -114,9 +126,7 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
     )
 
     artifact = get_artifact(job.store, spec.artifact_id)
-    model = artifact_path(job.store, artifact)
-    if not model.is_file():
-        raise CnnlabError(f"Model file {model} of artifact {artifact.id} is missing.")
+    model = verify_artifact(job.store, artifact)  # the bytes measured are the ones recorded
     settings = load_config(job.store.path).devices
     address = AdbServerAddress(settings.adb_host, settings.adb_port)
     info = device_info(None if spec.device == "host" else address, spec.device)

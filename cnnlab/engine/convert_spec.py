@@ -1,8 +1,8 @@
 """Specs for TFLite conversion jobs and imported models, validated before anything is queued.
 
 They hold every converter option, so two TFLite variants of one model can always be told apart
-and a conversion can be repeated exactly; like every spec module this one never imports
-TensorFlow.
+and a conversion can be repeated exactly; every number is bounded here, at submit, and like
+every spec module this one never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from cnnlab.engine.spec import SpecError
+from cnnlab.engine.spec import MAX_BATCH, SpecError
 
 # float: no optimisation; dynamic: int8 weights, float activations; float16: half-precision
 # weights; int8: full integer quantization calibrated on training images.
@@ -20,6 +20,9 @@ MODES = ("float", "dynamic", "float16", "int8")
 # "default" (all three quantize weights), but the choice is recorded as the user made it.
 OPTIMIZATIONS = ("default", "latency", "size")
 IMPORT_FORMATS = ("keras", "h5", "saved_model", "tflite")
+# int8 calibration images are held in memory at once (10,000 at 224 px are 6 GB); TensorFlow's
+# guidance is a few hundred.
+MAX_CALIBRATION = 10_000
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,19 @@ class ConvertSpec:
             raise SpecError(
                 f"Calibration needs at least 1 image, got {self.calibration!r}; 100-500 is usual."
             )
+        if self.calibration > MAX_CALIBRATION:
+            raise SpecError(
+                f"Calibration takes at most {MAX_CALIBRATION:,} images, got "
+                f"{self.calibration!r}; 100-500 is usual."
+            )
         if self.int8_io and self.mode != "int8":
             raise SpecError(f"--int8-io needs --mode int8 (got {self.mode!r}).")
         if self.float_fallback and self.mode != "int8":
             raise SpecError(f"--float-fallback only applies to --mode int8 (got {self.mode!r}).")
         if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
             raise SpecError(f"The batch size must be a positive whole number, got {self.batch!r}.")
+        if self.batch > MAX_BATCH:
+            raise SpecError(f"The batch size must be at most {MAX_BATCH:,}, got {self.batch!r}.")
 
     @property
     def optimization(self) -> str | None:

@@ -1,7 +1,8 @@
 """Submitting conversions: which model of an experiment to convert, and whether it is ready.
 
 The checks run at submit time (a one-line refusal instead of a queued job that fails) and again
-in the job (the model may have been deleted meanwhile). No TensorFlow here.
+in the job (the model may have been deleted or overwritten meanwhile: its recorded hash is
+checked both times). No TensorFlow here.
 """
 
 from __future__ import annotations
@@ -12,10 +13,18 @@ from pathlib import Path
 from cnnlab.engine.control import submit
 from cnnlab.engine.convert_spec import MODES, ConvertSpec
 from cnnlab.errors import CnnlabError
-from cnnlab.store import Experiment, Store, artifact_path, get_experiment, list_artifacts
+from cnnlab.store import (
+    Artifact,
+    Experiment,
+    Store,
+    get_experiment,
+    list_artifacts,
+    verify_artifact,
+)
 
 MODEL_KINDS = ("train", "transfer", "import")
 UNFINISHED = ("queued", "running")
+MODEL_FILES = ("saved_model", "keras")  # what a conversion loads (a SavedModel converts first)
 
 
 @dataclass(frozen=True)
@@ -46,15 +55,16 @@ def conversion_source(store: Store, experiment_id: int) -> ConvertSource:
             f"Experiment {experiment_id} is {experiment.status} and has no finished model to "
             "convert; wait for it to finish, resume it, or convert another experiment."
         )
-    files: dict[str, Path] = {}
-    meta: dict[str, object] = {}
+    found: dict[str, Artifact] = {}
     for artifact in list_artifacts(store, experiment_id):
-        path = artifact_path(store, artifact)
-        if artifact.kind in ("saved_model", "keras", "tflite") and path.exists():
-            files.setdefault(artifact.kind, path)
-            meta = meta or artifact.meta
-    if "saved_model" not in files and "keras" not in files:
-        if "tflite" in files:
+        if artifact.kind in ("saved_model", "keras", "tflite"):
+            found.setdefault(artifact.kind, artifact)
+    # The models a conversion loads are checked against their recorded hashes: a changed or
+    # missing one is refused by name rather than failing in TensorFlow with a misleading error.
+    files = {kind: verify_artifact(store, found[kind]) for kind in MODEL_FILES if kind in found}
+    meta: dict[str, object] = next(iter(found.values())).meta if found else {}
+    if not files:
+        if "tflite" in found:
             raise CnnlabError(
                 f"Experiment {experiment_id} holds a .tflite model, which is converted already; "
                 "there is no Keras model or SavedModel to convert it from."

@@ -1,8 +1,9 @@
 """Pipelines: a TOML file of stages and their parents, queued as one plan (paper 002's chain).
 
-Every stage is checked first (known keys, parents that exist, no cycles, valid options), so a
-typo never leaves half a chain queued. Then each stage is queued waiting for its parent; the
-scheduler starts it when the parent ends `done` and cancels it, with the reason, otherwise.
+Every stage is checked first (known keys, parents that exist, no cycles, valid options, at most
+`MAX_REPEATS` runs in all, as for one `--repeat`), so a typo never leaves half a chain queued.
+Then each stage is queued waiting for its parent; the scheduler starts it when the parent ends
+`done` and cancels it, with the reason, otherwise.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnnlab.engine.control import submit_repeats
+from cnnlab.engine.control import MAX_REPEATS, submit_repeats
 from cnnlab.engine.spec import SpecError, TrainSpec
 from cnnlab.engine.transfer import TransferSpec
 from cnnlab.errors import CnnlabError
@@ -67,6 +68,12 @@ def load_pipeline(path: Path) -> Pipeline:
                 f"{path}: stage {stage.name!r} names parent {stage.parent!r}, which is not a "
                 f"stage of this file (stages: {', '.join(stages)})."
             )
+    total = sum(stage.repeat for stage in stages.values())
+    if total > MAX_REPEATS:
+        raise PipelineError(
+            f"{path}: the stages queue {total:,} runs in all, more than the {MAX_REPEATS:,} one "
+            "submission may; split the pipeline or lower the repeats."
+        )
     ordered = _parents_first(path, stages)
     name = str(data.get("name", path.stem))
     return Pipeline(name=name, path=path, stages=tuple(ordered))
@@ -101,17 +108,20 @@ def _stage(path: Path, index: int, table: Any) -> Stage:
     if "data" in options and not Path(str(options["data"]).partition("#")[0]).is_absolute():
         options["data"] = str(path.parent / options["data"])  # relative to the pipeline file
     repeat = table.get("repeat", 1)
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise PipelineError(f"{path}: stage {name!r} has repeat {repeat!r}; use 1 or more.")
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEATS:
+        raise PipelineError(
+            f"{path}: stage {name!r} has repeat {repeat!r}; use 1 to {MAX_REPEATS:,}."
+        )
     if kind == "transfer" and "model" in options:
         raise PipelineError(
             f"{path}: transfer stage {name!r} takes its parent's model; drop model."
         )
     try:
         if kind == "train":
-            TrainSpec(**{"name": name, **options})
+            spec: TrainSpec = TrainSpec(**{"name": name, **options})
         else:  # a stand-in parent and data: only this stage's own options are checked here
-            TransferSpec(**{"model": "parent", "data": "parent", "source": 1, **options})
+            spec = TransferSpec(**{"model": "parent", "data": "parent", "source": 1, **options})
+        dataclasses.replace(spec, seed=spec.seed + repeat - 1)  # the last repeat's seed too
     except (SpecError, TypeError) as exc:
         raise PipelineError(f"{path}: stage {name!r}: {exc}") from exc
     return Stage(name=name, parent=parent, repeat=repeat, options=options)

@@ -2,13 +2,17 @@
 
 A spec is stored whole in the experiment row, so a job process, a resume or a clone rebuilds
 exactly the same run from it; validation happens here, at submit time, so that a typo costs a
-one-line error instead of a queued job that fails later.
+one-line error instead of a queued job that fails later. Every number has a range: click and
+Python's float() accept `inf`, `nan` and 10**30, which would otherwise end as a NaN loss marked
+`done` or a Python exception in the job. The CLI and the TUI both build specs, so a rule here
+covers both.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -16,6 +20,17 @@ from cnnlab.errors import CnnlabError
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 MONITORS = ("val_accuracy", "val_loss", "accuracy", "loss")
+
+# The ranges a submitted training accepts. Generous on purpose (nobody trains 100,000 epochs, but
+# a long schedule with early stopping may ask for it); outside them a run cannot be meant.
+MAX_EPOCHS = 100_000
+MAX_BATCH = 65_536
+MAX_PATIENCE = MAX_EPOCHS
+MAX_LR = 10.0  # 1e-4..1e-1 is usual; 10 still leaves room for SGD on normalised networks
+MAX_WIDTH = 4.0  # 4x the filters is 16x the parameters of the zoo's models
+MIN_INPUT = 8  # a floor for imported parents; zoo models have their own minimum (28 to 35 px)
+MAX_INPUT = 1024  # past EfficientNet-B7's 600 px; one 1024 px float image is 12.6 MB
+MAX_SEED = 2**32 - 1  # NumPy's and tf.data's seeds are unsigned 32-bit numbers
 
 
 class SpecError(CnnlabError):
@@ -51,10 +66,16 @@ class TrainSpec:
             raise SpecError("A model name is required (see `cnnlab models`).")
         if not self.data:
             raise SpecError("A dataset path is required (--data).")
-        _positive_int(self.epochs, "epochs")
-        _positive_int(self.batch, "batch")
-        if not isinstance(self.lr, int | float) or not self.lr > 0:
+        _positive_int(self.epochs, "epochs", MAX_EPOCHS)
+        _positive_int(self.batch, "batch", MAX_BATCH)
+        _finite(self.lr, "The learning rate")
+        if not self.lr > 0:
             raise SpecError(f"The learning rate must be a positive number, got {self.lr!r}.")
+        if self.lr > MAX_LR:
+            raise SpecError(
+                f"The learning rate must be at most {MAX_LR:g}, got {self.lr!r}; "
+                "1e-4 to 1e-1 is usual."
+            )
         if self.optimizer not in OPTIMIZERS:
             raise SpecError(
                 f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}."
@@ -69,14 +90,54 @@ class TrainSpec:
             or self.patience < 0
         ):
             raise SpecError(f"Patience must be 0 or more epochs, got {self.patience!r}.")
-        if self.val_split is not None and not 0 < self.val_split < 1:
+        if self.patience is not None and self.patience > MAX_PATIENCE:
             raise SpecError(
-                f"The validation split must be a fraction between 0 and 1, got {self.val_split!r}."
+                f"Patience must be at most {MAX_PATIENCE:,} epochs, got {self.patience!r}."
             )
-        if self.input is not None:
-            _positive_int(self.input, "input size")
-        if not isinstance(self.width, int | float) or not self.width > 0:
+        if self.val_split is not None:
+            _finite(self.val_split, "The validation split")
+            if not 0 < self.val_split < 1:
+                raise SpecError(
+                    "The validation split must be a fraction between 0 and 1, "
+                    f"got {self.val_split!r}."
+                )
+        if self.input is not None and (
+            isinstance(self.input, bool)
+            or not isinstance(self.input, int)
+            or not MIN_INPUT <= self.input <= MAX_INPUT
+        ):
+            raise SpecError(
+                f"The input size must be a whole number of pixels from {MIN_INPUT} to "
+                f"{MAX_INPUT:,}, got {self.input!r}."
+            )
+        _finite(self.width, "The width multiplier")
+        if not self.width > 0:
             raise SpecError(f"The width multiplier must be positive, got {self.width!r}.")
+        if self.width > MAX_WIDTH:
+            raise SpecError(
+                f"The width multiplier must be at most {MAX_WIDTH:g}, got {self.width!r}."
+            )
+        whole_number(self.seed, "The seed", 0, MAX_SEED)
+        if self.kind == "train":
+            self._check_zoo_model()
+
+    def _check_zoo_model(self) -> None:
+        """What the zoo's entry says about this model: its name, input size and width.
+
+        Only a `train` job builds from the zoo; a transfer loads its parent's model, whatever
+        it is called. The registry is plain data, so this imports no TensorFlow.
+        """
+        from cnnlab.models import ModelError, model_spec, resolve_input_shape
+
+        try:
+            entry = model_spec(self.model)
+            resolve_input_shape(entry, self.input)
+        except ModelError as exc:
+            raise SpecError(str(exc)) from None
+        if self.width != 1.0 and not entry.has_width:
+            raise SpecError(
+                f"{entry.name} has no width multiplier; leave --width at 1.0 (got {self.width!r})."
+            )
 
     @property
     def mode(self) -> str:
@@ -87,9 +148,33 @@ class TrainSpec:
         return {"kind": self.kind, **dataclasses.asdict(self)}
 
 
-def _positive_int(value: object, what: str) -> None:
+def _positive_int(value: object, what: str, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SpecError(f"The {what} must be a positive whole number, got {value!r}.")
+    if value > high:
+        raise SpecError(f"The {what} must be at most {high:,}, got {value!r}.")
+
+
+def whole_number(value: object, what: str, low: int, high: int) -> None:
+    """Refuse anything but an int in [low, high] (a bool is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{what} must be a whole number, got {value!r}.")
+    if value < low:
+        raise SpecError(f"{what} must be at least {low:,}, got {value!r}.")
+    if value > high:
+        raise SpecError(f"{what} must be at most {high:,}, got {value!r}.")
+
+
+def _finite(value: object, what: str) -> None:
+    """Refuse non-numbers, NaN and infinities; the range is the caller's to check."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(f"{what} must be a number, got {value!r}.")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int too large for a float (a TOML pipeline can write one)
+        finite = False
+    if not finite:
+        raise SpecError(f"{what} must be a finite number, got {value!r:.40}.")
 
 
 class JobSpec(Protocol):

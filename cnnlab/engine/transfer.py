@@ -14,10 +14,11 @@ from typing import Any, ClassVar
 
 from cnnlab.engine.keras_file import KerasFileInfo, read_keras_file
 from cnnlab.engine.outcome import JobContext, JobOutcome
-from cnnlab.engine.spec import SpecError, TrainSpec
+from cnnlab.engine.spec import SpecError, TrainSpec, whole_number
 from cnnlab.errors import CnnlabError
-from cnnlab.store import Store, artifact_path, get_experiment, list_artifacts
+from cnnlab.store import Store, get_experiment, list_artifacts, verify_artifact
 
+MAX_DROP_LAST = 1000  # layers a new head may replace; the job checks the parent's real count
 _FREEZE = re.compile(r"^(first):(\d+)$|^(layers):(.+)$|^(upto):(.+)$")
 
 
@@ -62,19 +63,16 @@ class TransferSpec(TrainSpec):
         if isinstance(self.source, bool) or not isinstance(self.source, int) or self.source < 1:
             raise SpecError(f"A transfer needs the parent experiment's id, got {self.source!r}.")
         parse_freeze(self.freeze)
-        if self.drop_last < 1:
-            raise SpecError(f"drop_last must be at least 1, got {self.drop_last!r}.")
+        whole_number(self.drop_last, "drop_last", 1, MAX_DROP_LAST)
 
 
 def source_model(store: Store, experiment_id: int) -> Path:
-    """The parent's best model file (`model.keras`), or a clear error."""
+    """The parent's best model file (`model.keras`), checked against its recorded hash, or a
+    clear error (at submit, at resume, and when the job starts, before anything reads it)."""
     experiment = get_experiment(store, experiment_id)
     for artifact in reversed(list_artifacts(store, experiment_id)):
         if artifact.kind == "keras":
-            path = artifact_path(store, artifact)
-            if path.exists():
-                return path
-            raise CnnlabError(f"Experiment {experiment_id}'s model {path} is missing on disk.")
+            return verify_artifact(store, artifact)
     raise CnnlabError(
         f"Experiment {experiment_id} ({experiment.status}) has no saved Keras model to start from."
     )
