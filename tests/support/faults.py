@@ -98,7 +98,7 @@ def processes_without_lock(db: Path) -> dict[int, str]:
     next closing process deletes. (One that has not opened the file yet is left out; two
     looks a moment apart rule out a connection caught between opening and its first read.)
     """
-    suspects = {}
+    suspects: dict[int, str] = {}
     for _ in range(2):
         holders = lock_holders(db) or set()
         suspects = {
@@ -250,3 +250,90 @@ def _settled(db: Path, job: int) -> bool:
     """`cnnlab ls` settles dead jobs and restarts a killed scheduler, as a user's look would."""
     cnnlab("ls", "--db", str(db))
     return row(db, job)["status"] in FINAL
+
+
+def lock_loss_round(base: Path, data: Path, epochs: int = 20) -> list[str]:
+    """The sequence that used to lose a running job's writes: a long training, `engine stop`,
+    another writer, commands that open and close the database; returns what went wrong."""
+    problems: list[str] = []
+    db = base / "experiments.db"
+    job = submit(db, data, "--epochs", str(epochs), "--patience", "-1")
+    wait_for(lambda: len(epoch_numbers(db, job)) >= 2, what="two epochs")
+    problems += [f"pid {p} ({m}) holds no lock" for p, m in processes_without_lock(db).items()]
+    stopped = cnnlab("engine", "stop", "--db", str(db))
+    if stopped.returncode != 0:
+        problems.append(f"engine stop: {stopped.stderr.strip()}")
+    other = submit(db, data, "--epochs", "1")  # another writer; it starts a new scheduler
+    for _ in range(3):  # each opens and closes the database while the job writes
+        listed = cnnlab("ls", "--db", str(db))
+        if listed.returncode != 0:
+            problems.append(f"ls: {listed.stderr.strip()}")
+        if not Path(f"{db}-wal").exists():
+            problems.append("a closing process deleted the WAL the job writes to")
+    problems += [f"pid {p} ({m}) holds no lock" for p, m in processes_without_lock(db).items()]
+    wait_for(lambda: row(db, job)["status"] != "running", timeout=300, what="the job to end")
+    ended = row(db, job)
+    if ended["status"] != "done":
+        problems.append(f"experiment {job} ended {ended['status']}: {ended['error']}")
+    if epoch_numbers(db, job) != list(range(1, epochs + 1)):
+        problems.append(f"experiment {job} has epochs {epoch_numbers(db, job)}")
+    wait_for(lambda: row(db, other)["status"] in FINAL, what="the other job")
+    if row(db, other)["status"] != "done":
+        problems.append(f"the other writer's job ended {row(db, other)['status']}")
+    return problems
+
+
+def _free(folder: Path) -> int:
+    stats = os.statvfs(folder)
+    return stats.f_bavail * stats.f_frsize
+
+
+def full_disk_round(base: Path, data: Path, where: str) -> list[str]:
+    """A disk that fills during training, on a tmpfs mounted `where`: under the database (and
+    so under everything), under `runs/`, or under the first experiment's checkpoint folder.
+
+    Returns what went wrong; raises PermissionError where mounting is not allowed.
+    """
+    problems: list[str] = []
+    disk = base / "disk" if where == "database" else base
+    db = disk / "experiments.db"
+    folder, size = {
+        "database": (disk, "48m"),
+        "runs": (base / "runs", "6m"),  # smaller than one checkpoint
+        "checkpoint": (base / "runs" / "1" / "checkpoint", "2m"),
+    }[where]
+    with tmpfs(folder, size):
+        try:
+            job = submit(db, data, "--epochs", "40" if where == "database" else "5",
+                         "--patience", "-1")  # fmt: skip
+            filler = None
+            if where == "database":  # fill it once the first checkpoint is on it
+                state = disk / "runs" / str(job) / "checkpoint" / "state.json"
+                wait_for(state.exists, what="the first checkpoint")
+                filler = fill(disk)
+            wait_for(lambda: row(db, job)["status"] not in ("queued", "running"), what="the end")
+            ended = row(db, job)
+            if ended["status"] != "failed" or not str(ended["error"]).startswith("Disk full"):
+                problems.append(f"ended {ended['status']}: {ended['error']}")
+            epochs = epoch_numbers(db, job)
+            if not epochs or epochs != list(range(1, len(epochs) + 1)):
+                problems.append(f"epochs kept: {epochs}")
+            problems += [f"half-written: {p}" for p in partial_files(disk / "runs")]
+            for command in (["ls"], ["show", str(job)], ["logs", str(job)], ["engine", "status"]):
+                read = cnnlab(*command, "--db", str(db))  # on the full disk
+                if read.returncode != 0 or "Traceback" in read.stderr:
+                    problems.append(f"{' '.join(command)}: {read.stderr.strip()[-300:]}")
+            before = _free(folder)
+            removed = cnnlab("rm", str(job), "--yes", "--db", str(db))
+            if removed.returncode != 0:
+                problems.append(f"rm: {removed.stderr.strip()}")
+            leftover = list(folder.iterdir()) if where == "checkpoint" else []
+            if ((disk / "runs" / str(job)).exists() and where != "checkpoint") or leftover:
+                problems.append(f"rm left {leftover or disk / 'runs' / str(job)}")
+            if where == "database" and _free(folder) < before + 4 * 2**20:
+                problems.append(f"rm freed only {_free(folder) - before} bytes")
+            if filler is not None:
+                filler.unlink()
+        finally:
+            cnnlab("engine", "stop", "--db", str(db))
+    return problems
