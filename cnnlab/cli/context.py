@@ -82,14 +82,21 @@ def print_json(value: Any) -> None:
 def run_guarded(invoke: Callable[[], Any]) -> Any:
     """Call `invoke`, turning a user-caused error into a clean one-line exit.
 
-    An `OSError` that no command turned into a sentence (a folder that is not writable, a file
-    where a folder should be, a full disk) still leaves as one line naming the file, rather than
-    as a traceback; a closed stdout (`cnnlab ls | head`) is not an error to report.
+    A bad option value (`--runs 1e20` for a whole number) is click's message on one line
+    rather than the whole usage block. An `OSError` that no command turned into a sentence (a
+    folder that is not writable, a file where a folder should be, a full disk) still leaves as
+    one line naming the file, rather than as a traceback; a closed stdout (`cnnlab ls | head`)
+    is not an error to report.
     """
     try:
         return invoke()
     except CnnlabError as exc:
         raise UserError(str(exc)) from exc
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # the help text itself, as asked for
+    except click.UsageError as exc:  # a bad option value: one line, not the usage block
+        where = f"; `{exc.ctx.command_path} --help` lists the options" if exc.ctx else ""
+        raise UserError(exc.format_message().rstrip(".") + where) from exc
     except BrokenPipeError:
         raise
     except OSError as exc:

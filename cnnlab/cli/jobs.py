@@ -129,7 +129,7 @@ def _training(options: dict[str, Any]) -> dict[str, Any]:
         "batch": options["batch"],
         "lr": options["lr"],
         "optimizer": options["optimizer"],
-        "patience": None if patience < 0 else patience,
+        "patience": None if patience == -1 else patience,  # -5 is refused by the spec
         "monitor": options["monitor"],
         "val_split": options["val_split"],
         "input": options["input_size"],
@@ -428,10 +428,22 @@ def engine_status_command(ctx: click.Context, as_json: bool, db: Path | None) ->
 @db_option
 @click.pass_context
 def engine_stop_command(ctx: click.Context, db: Path | None) -> None:
-    """Stop the scheduler; running jobs go on, queued ones wait for the next one."""
-    from cnnlab.engine import stop_scheduler
+    """Stop the scheduler; running jobs go on, queued ones wait for the next one.
 
-    if stop_scheduler(open_db(ctx, db)):
+    Any cnnlab command that later finds queued jobs and no scheduler starts one again, so a
+    queue is never stranded: cancel the queued jobs (`cnnlab stop ID`) to keep them from running.
+    """
+    from cnnlab.engine import stop_scheduler
+    from cnnlab.store import ExperimentQuery, count_experiments
+
+    store = open_db(ctx, db)
+    if stop_scheduler(store):
         click.echo("Scheduler stopped; running jobs continue.")
     else:
         click.echo("No scheduler was running.")
+    queued = count_experiments(store, ExperimentQuery(status=("queued",)))
+    if queued:
+        click.echo(
+            f"{queued} queued job(s) start when the next cnnlab command finds them waiting; "
+            "`cnnlab stop ID` cancels one."
+        )

@@ -89,7 +89,9 @@ class TrainSpec:
             or not isinstance(self.patience, int)
             or self.patience < 0
         ):
-            raise SpecError(f"Patience must be 0 or more epochs, got {self.patience!r}.")
+            raise SpecError(
+                f"Patience must be 0 or more epochs (-1: no early stopping), got {self.patience!r}."
+            )
         if self.patience is not None and self.patience > MAX_PATIENCE:
             raise SpecError(
                 f"Patience must be at most {MAX_PATIENCE:,} epochs, got {self.patience!r}."
