@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from support.waiting import wait_for as support_wait_for
 
 from cnnlab.engine import TrainSpec, ensure_scheduler, scheduler_status, stop_scheduler, submit
 from cnnlab.engine.scheduler import is_running
 from cnnlab.store import Store, get_experiment, list_events
 
-
-def wait_for(condition, timeout: float = 60.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = functools.partial(support_wait_for, timeout=60.0)
 
 
 @pytest.fixture

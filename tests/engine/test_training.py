@@ -3,29 +3,24 @@ kill -9, resume, the parallel limit, and failures that keep what was written."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
 import shutil
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.waiting import wait_for as support_wait_for
 
 from cnnlab.store import Store, get_detail, get_experiment, list_epochs, open_store
 
 TRAIN = ["--model", "alexnet", "--input", "32", "--batch", "8"]
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 180.0, what: str = "it") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = functools.partial(support_wait_for, timeout=180.0)
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,15 @@ parent cancels its dependents, and bad requests are refused before anything is q
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support.waiting import wait_for as support_wait_for
 
 from cnnlab.store import get_detail, get_experiment, list_events, open_store
 
@@ -19,13 +20,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 FINAL = ("done", "failed", "stopped", "lost")
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 240.0, what: str = "it") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = functools.partial(support_wait_for, timeout=240.0)
 
 
 @pytest.fixture(scope="module")

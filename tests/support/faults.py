@@ -15,12 +15,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cnnlab.store import list_epochs, open_store
 from cnnlab.store.locks import lock_holders
+from support.waiting import wait_for
 
 TRAIN = ["--model", "alexnet", "--input", "32", "--batch", "8"]
 FINAL = ("done", "failed", "stopped", "lost")
@@ -51,15 +52,6 @@ def submit(db: Path, data: Path, *args: str) -> int:
     result = cnnlab("train", *TRAIN, "--data", str(data), "--json", "--db", str(db), *args)
     assert result.returncode == 0, result.stderr
     return int(json.loads(result.stdout)["id"])
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 180.0, what: str = "it") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def row(db: Path, experiment_id: int) -> dict[str, object]:

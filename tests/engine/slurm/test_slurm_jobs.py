@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from support.waiting import wait_for as support_wait_for
 
 from cnnlab.store import get_detail, get_experiment, open_store
 
@@ -16,13 +17,7 @@ TRAIN = ["--model", "alexnet", "--input", "32", "--batch", "8", "--patience", "-
 SLURM = ["--backend", "slurm", "--gpus", "0", "--sbatch-arg=--cpus-per-task=1"]
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 150.0, what: str = "it") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = functools.partial(support_wait_for, timeout=150.0)
 
 
 def submit(run_cnnlab: Any, db_path: Path, data: Path, *args: str) -> int:
