@@ -28,6 +28,7 @@ from cnnlab.engine.reporter import StoreReporter
 from cnnlab.engine.spec import KINDS, load_attribute, spec_from_dict
 from cnnlab.errors import CnnlabError
 from cnnlab.store import DiskFull, Store, get_experiment, heartbeat, open_store
+from cnnlab.store.locks import holds_lock
 
 
 def run_job(store: Store, experiment_id: int) -> str:
@@ -38,7 +39,7 @@ def run_job(store: Store, experiment_id: int) -> str:
         experiment_id,
         store.run_dir(experiment_id),
         reporter,
-        lambda: _start_heartbeat(store.path, experiment_id),
+        lambda: _start_heartbeat(store.path, experiment_id, reporter),
     )
 
 
@@ -176,13 +177,27 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
-def _start_heartbeat(db_path: Path, experiment_id: int) -> threading.Event:
-    """Beat from a thread with its own connection, so long epochs never look dead."""
+def _start_heartbeat(db_path: Path, experiment_id: int, reporter: StoreReporter) -> threading.Event:
+    """Beat from a thread with its own connection, so long epochs never look dead.
+
+    Each beat also asks the kernel whether this process still holds its lock on the database
+    (`cnnlab.store.locks`): without it, another process closing its connection would delete
+    the write-ahead log this job writes to, so the job stops writing and fails loudly instead.
+    """
     done = threading.Event()
 
     def beat() -> None:
         with open_store(db_path) as own:
             while not done.wait(HEARTBEAT_S):
+                if holds_lock(db_path) is False:
+                    reporter.fault = (
+                        f"This job lost its lock on {db_path} (something opened and closed the "
+                        "file outside SQLite), so its later writes could vanish; it stopped "
+                        f"writing. `cnnlab resume {experiment_id}` continues from the last "
+                        "checkpoint."
+                    )
+                    print(reporter.fault, file=sys.stderr, flush=True)
+                    return
                 try:
                     heartbeat(own, experiment_id)
                 except CnnlabError as exc:  # a busy moment must not kill the job

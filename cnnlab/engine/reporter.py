@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from cnnlab.store import (
     Store,
+    StoreError,
     add_artifact,
     append_epoch,
     append_event,
@@ -55,11 +56,19 @@ class StoreReporter:
         self._last_progress = 0.0
         self._last_stop_poll = 0.0
         self._stop_flag = False
+        # Set (by the job's heartbeat) when writing on would be unsafe: every later report
+        # raises it instead, so the job fails with that sentence rather than write into a void.
+        self.fault: str | None = None
+
+    def _check(self) -> None:
+        if self.fault is not None:
+            raise StoreError(self.fault)
 
     # What a job must not lose goes through `Store.retrying`: on a full disk the reserve beside
     # the database is given up once so that the epoch, or the reason the job failed, still lands.
 
     def status(self, status: str, *, error: str | None = None, pid: int | None = None) -> None:
+        self._check()
         self.store.retrying(
             lambda: set_status(self.store, self.experiment_id, status, error=error, pid=pid)
         )
@@ -67,6 +76,7 @@ class StoreReporter:
     def epoch(
         self, epoch: int, metrics: Mapping[str, float], *, lr: float | None, seconds: float
     ) -> None:
+        self._check()
         self.store.retrying(
             lambda: append_epoch(
                 self.store, self.experiment_id, epoch, metrics, lr=lr, seconds=seconds
@@ -74,6 +84,7 @@ class StoreReporter:
         )
 
     def progress(self, epoch: int, step: int, steps: int | None) -> None:
+        self._check()
         now = time.monotonic()
         if now - self._last_progress < PROGRESS_INTERVAL_S and step != steps:
             return
@@ -81,19 +92,23 @@ class StoreReporter:
         set_progress(self.store, self.experiment_id, epoch=epoch, step=step, steps=steps)
 
     def event(self, kind: str, message: str = "", data: Mapping[str, Any] | None = None) -> None:
+        self._check()
         self.store.retrying(
             lambda: append_event(self.store, self.experiment_id, kind, message, data)
         )
 
     def artifact(self, kind: str, path: Path, meta: Mapping[str, Any] | None = None) -> None:
+        self._check()
         self.store.retrying(
             lambda: add_artifact(self.store, self.experiment_id, kind, path, meta=meta)
         )
 
     def summary(self, **fields: Any) -> None:
+        self._check()
         self.store.retrying(lambda: update_summary(self.store, self.experiment_id, **fields))
 
     def heartbeat(self) -> None:
+        self._check()
         heartbeat(self.store, self.experiment_id)
 
     def stop_requested(self) -> bool:
