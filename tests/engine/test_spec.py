@@ -24,7 +24,7 @@ def test_round_trip_through_the_store_shape() -> None:
         ({"lr": 0}, "learning rate must be a positive number, got 0"),
         ({"optimizer": "adamw"}, "Unknown optimizer 'adamw'"),
         ({"monitor": "val_acc"}, "Cannot monitor 'val_acc'"),
-        ({"patience": -1}, "Patience must be 0 or more epochs, got -1"),
+        ({"patience": -1}, r"Patience must be 0 or more epochs \(-1: no early stopping\), got -1"),
         ({"val_split": 1.5}, "between 0 and 1, got 1.5"),
         ({"width": 0.0}, "width multiplier must be positive"),
         ({"model": ""}, "model name is required"),

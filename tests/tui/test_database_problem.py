@@ -36,5 +36,5 @@ def test_cnnlab_on_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     bogus.write_text("hello")
     result = CliRunner().invoke(cli, ["--db", str(bogus)])
     assert result.exit_code == 2
-    assert "is not an SQLite database" in result.output
+    assert "not an SQLite database" in result.output
     assert "Traceback" not in result.output
