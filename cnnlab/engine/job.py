@@ -8,6 +8,7 @@ or `failed` (the traceback goes to runs/<id>/log.txt).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -77,7 +78,7 @@ def _run(
         outcome: JobOutcome = runner(spec, JobContext(store, experiment, reporter, run_dir))
     except BaseException as exc:  # the row must always say why the job ended
         reason = failure_reason(exc, experiment_id)
-        traceback.print_exc()
+        _log(traceback.format_exc().rstrip())
         _end(
             run_dir,
             reporter,
@@ -115,7 +116,7 @@ def _end(
     either is printed to the log and the process exits non-zero, never silently.
     """
     if not write_ending(run_dir, ending):
-        print(f"could not write {run_dir / 'ending.json'} (disk full?)", file=sys.stderr)
+        _log(f"could not write {run_dir / 'ending.json'} (disk full?)")
     try:
         if ending.status == "failed":
             reporter.event("failed", ending.message, data)
@@ -124,10 +125,15 @@ def _end(
             reporter.status(ending.status, error=None)
             reporter.event(ending.status, ending.message)
     except CnnlabError as exc:
-        print(
-            f"the job ended {ending.status} but the store did not take it: {exc}", file=sys.stderr
-        )
+        _log(f"the job ended {ending.status} but the store did not take it: {exc}")
         raise SystemExit(EXIT_UNRECORDED) from exc
+
+
+def _log(line: str) -> None:
+    """A line for runs/<id>/log.txt that can never be the job's undoing (a full disk fails the
+    write, and the job must still go on to record why it ended)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
 
 
 # A job whose last write did not reach the store exits with this code; its ending.json says
@@ -196,12 +202,12 @@ def _start_heartbeat(db_path: Path, experiment_id: int, reporter: StoreReporter)
                         f"writing. `cnnlab resume {experiment_id}` continues from the last "
                         "checkpoint."
                     )
-                    print(reporter.fault, file=sys.stderr, flush=True)
+                    _log(reporter.fault)
                     return
                 try:
                     heartbeat(own, experiment_id)
                 except CnnlabError as exc:  # a busy moment must not kill the job
-                    print(f"heartbeat skipped: {exc}", file=sys.stderr)
+                    _log(f"heartbeat skipped: {exc}")
 
     threading.Thread(target=beat, name="heartbeat", daemon=True).start()
     return done
@@ -215,7 +221,7 @@ def _start_file_heartbeat(reporter: FileReporter) -> threading.Event:
             try:
                 reporter.heartbeat()
             except OSError as exc:  # a full or flaky shared filesystem must not kill the job
-                print(f"heartbeat skipped: {exc}", file=sys.stderr)
+                _log(f"heartbeat skipped: {exc}")
 
     threading.Thread(target=beat, name="heartbeat", daemon=True).start()
     return done

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from cnnlab.config import load_config
-from cnnlab.engine.ending import record_ending
+from cnnlab.engine.ending import clear_ending, record_ending
 from cnnlab.engine.environment import gpu_names
 from cnnlab.engine.liveness import find_job_process, mark_lost
 from cnnlab.errors import CnnlabError
@@ -399,6 +399,7 @@ class Scheduler:
         env = dict(os.environ)
         if gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = gpu
+        clear_ending(run_dir)  # a previous run's ending must not speak for this one
         with (run_dir / "log.txt").open("ab") as log:
             process = subprocess.Popen(
                 [
