@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from cnnlab.engine import TrainSpec
 
 SubmitJob = Callable[["Store", "TrainSpec"], int]
+# What the app does every LOOK_AFTER_S while it runs: settle dead jobs and restart a missing
+# scheduler when work is queued (`cnnlab.engine.look_after_jobs`); returns warnings to show.
+LookAfter = Callable[["Store"], list[str]]
+LOOK_AFTER_S = 10.0
 # (model, input size, classes, width) -> total parameters, or None when it cannot be counted.
 CountParams = Callable[[str, int | None, int | None, float], int | None]
 
@@ -57,6 +61,8 @@ class CnnlabApp(App[None]):
         count_params: CountParams | None = None,
         poll_interval_s: float = POLL_INTERVAL_S,
         watch_gpus: bool = True,
+        look_after: LookAfter | None = None,
+        look_after_every_s: float = LOOK_AFTER_S,
     ) -> None:
         super().__init__()
         self.store = store
@@ -64,6 +70,9 @@ class CnnlabApp(App[None]):
         self.count_params = count_params
         self.poll_interval_s = poll_interval_s
         self.watch_gpus = watch_gpus
+        self.look_after = look_after
+        self.look_after_every_s = look_after_every_s
+        self._warned: set[str] = set()
         self._problem_shown = False
         self._opened_stores: list[Store] = []  # reopened after a database problem
 
@@ -72,6 +81,19 @@ class CnnlabApp(App[None]):
 
         self.sub_title = self.store.path.name
         self.push_screen(ExperimentsScreen())
+        if self.look_after is not None:
+            self.set_interval(self.look_after_every_s, self.look_after_jobs)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="look-after")
+    def look_after_jobs(self) -> None:
+        """A TUI left open for hours must not watch a stranded queue: a scheduler killed while
+        jobs wait is restarted, dead jobs are marked lost (each warning is shown once)."""
+        if self.look_after is None:
+            return
+        for warning in self.look_after(self.store):
+            if warning not in self._warned:
+                self._warned.add(warning)
+                self.call_from_thread(self.notify, warning, severity="warning", timeout=10)
 
     def on_unmount(self) -> None:
         for store in self._opened_stores:
@@ -172,4 +194,6 @@ def run_app(db_path: Path | str) -> None:
     path = Path(db_path)
     config = load_config(path)
     with open_store(path, busy_timeout_s=config.store.busy_timeout_s) as store:
-        CnnlabApp(store, count_params=count_params_subprocess).run()
+        from cnnlab.engine import look_after_jobs
+
+        CnnlabApp(store, count_params=count_params_subprocess, look_after=look_after_jobs).run()
