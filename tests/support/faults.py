@@ -272,6 +272,7 @@ def lock_loss_round(base: Path, data: Path, epochs: int = 20) -> list[str]:
     wait_for(lambda: row(db, other)["status"] in FINAL, what="the other job")
     if row(db, other)["status"] != "done":
         problems.append(f"the other writer's job ended {row(db, other)['status']}")
+    cnnlab("engine", "stop", "--db", str(db))
     return problems
 
 
