@@ -20,6 +20,7 @@ from cnnlab.models.errors import (
     WeightsNotFoundError,
 )
 from cnnlab.models.freezing import FreezeReport, freeze_layers, freeze_report, replace_head
+from cnnlab.models.quiet import import_tensorflow_quietly
 from cnnlab.models.registry import (
     MODEL_NAMES,
     MODEL_SPECS,
@@ -46,6 +47,7 @@ __all__ = [
     "count_zoo",
     "freeze_layers",
     "freeze_report",
+    "import_tensorflow_quietly",
     "layer_table",
     "model_spec",
     "replace_head",
