@@ -12,6 +12,7 @@ from cnnlab.models.counting import (
     count_model,
     count_zoo,
     layer_table,
+    recorded_counts,
 )
 from cnnlab.models.errors import (
     InputTooSmallError,
@@ -50,6 +51,7 @@ __all__ = [
     "import_tensorflow_quietly",
     "layer_table",
     "model_spec",
+    "recorded_counts",
     "replace_head",
     "resolve_input_shape",
 ]

@@ -8,9 +8,11 @@ out because they are a rounding error next to them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from cnnlab.models.zoo_counts import DEFAULT_COUNTS
 
 if TYPE_CHECKING:
     import keras
@@ -128,22 +130,64 @@ class ZooEntry:
     counts: ModelCounts
 
 
+def recorded_counts(
+    name: str, input_shape: tuple[int, int, int], num_classes: int, width: float = 1.0
+) -> ModelCounts | None:
+    """The counts of `zoo_counts` when these are model `name`'s default settings, else None."""
+    from cnnlab.models.registry import model_spec
+
+    spec = model_spec(name)
+    side = spec.default_input
+    if input_shape != (side, side, 3) or num_classes != spec.default_classes or width != 1.0:
+        return None
+    recorded = DEFAULT_COUNTS.get(name)
+    return None if recorded is None else ModelCounts(*recorded)
+
+
+# before_build(index, total, name, input_shape): index counts from 1 over the models built.
+BeforeBuild = Callable[[int, int, str, tuple[int, int, int]], None]
+
+
 def count_zoo(
-    names: list[str], input_size: int | None = None, num_classes: int | None = None
+    names: list[str],
+    input_size: int | None = None,
+    num_classes: int | None = None,
+    *,
+    before_build: BeforeBuild | None = None,
 ) -> Iterator[ZooEntry]:
-    """Build each named model in turn (each at its paper's settings unless overridden), count
-    it, and free it before the next, so listing the whole zoo stays within memory.
+    """The counts of each named model, at its paper's settings unless overridden.
+
+    At a model's default settings they are the recorded ones (no TensorFlow needed); otherwise
+    the model is built, counted and freed before the next, so listing the whole zoo stays within
+    memory. `before_build` is called before each build, e.g. to show progress.
     """
-    import keras
+    from cnnlab.models.registry import model_spec, resolve_input_shape
 
-    from cnnlab.models.registry import build_model, model_spec, resolve_input_shape
-
+    plan = []
     for name in names:
         spec = model_spec(name)
         shape = resolve_input_shape(spec, input_size)
         classes = spec.default_classes if num_classes is None else num_classes
-        model = build_model(name, shape, classes)
-        counts = count_model(model)
-        del model
-        keras.backend.clear_session(free_memory=True)
+        plan.append((name, shape, classes, recorded_counts(name, shape, classes)))
+    to_build = sum(1 for *_, counts in plan if counts is None)
+    built = 0
+    for name, shape, classes, recorded in plan:
+        counts = recorded
+        if counts is None:
+            built += 1
+            if before_build is not None:
+                before_build(built, to_build, name, shape)
+            counts = _build_and_count(name, shape, classes)
         yield ZooEntry(name, shape, classes, counts)
+
+
+def _build_and_count(name: str, shape: tuple[int, int, int], classes: int) -> ModelCounts:
+    import keras
+
+    from cnnlab.models.registry import build_model
+
+    model = build_model(name, shape, classes)
+    counts = count_model(model)
+    del model
+    keras.backend.clear_session(free_memory=True)
+    return counts
