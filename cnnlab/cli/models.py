@@ -1,13 +1,15 @@
 """`cnnlab models` and `cnnlab models show`: the zoo's architectures, their size and cost.
 
-TensorFlow is imported only inside the commands (through `cnnlab.models` builders), so that
-`cnnlab --help` stays instant.
+At each model's default settings the counts are recorded data (`cnnlab.models.zoo_counts`), so
+`cnnlab models` answers at once without TensorFlow; other settings build the models, one by one
+with a progress line on stderr. TensorFlow, when needed, is imported through
+`import_tensorflow_quietly`, which keeps its C++ start-up chatter off the user's terminal.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -16,11 +18,36 @@ from cnnlab.cli.context import json_option, print_json
 
 if TYPE_CHECKING:
     from cnnlab.models import LayerRow, ModelCounts, ZooEntry
+    from cnnlab.models.defaults import TrainingDefaults
 
 
-def _quiet_tensorflow() -> None:
-    """Keep TensorFlow's C++ start-up chatter out of command output (the user may override)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+class _BuildProgress:
+    """Says "counting 3/22: mobilenet_v2 at 96x96 ..." on stderr before each model is built.
+
+    On a terminal the line is rewritten in place and cleared at the end; to a pipe or a file
+    each step is its own line, as a log wants. TensorFlow is imported (quietly) at the first
+    step, after the line is shown, since its start-up is the longest wait.
+    """
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, index: int, total: int, name: str, shape: tuple[int, int, int]) -> None:
+        text = f"counting {index}/{total}: {name} at {shape[0]}x{shape[1]} ..."
+        if self.tty:
+            click.echo(f"\r{text}\x1b[K", nl=False, err=True)
+        else:
+            click.echo(text, err=True)
+        if not self.shown:
+            from cnnlab.models import import_tensorflow_quietly
+
+            import_tensorflow_quietly()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.tty and self.shown:
+            click.echo("\r\x1b[K", nl=False, err=True)
 
 
 def macs_text(macs: int) -> str:
@@ -122,6 +149,24 @@ def _print_layers(
     )
 
 
+def _print_training_defaults(defaults: TrainingDefaults) -> None:
+    from cnnlab.cli.render import _console
+
+    momentum = defaults.bn_momentum
+    rows = (
+        ("lr", f"{defaults.lr:g}"),
+        ("batch", str(defaults.batch)),
+        ("patience", "off" if defaults.patience is None else f"{defaults.patience} epochs"),
+        ("BN momentum", "the architecture's own" if momentum is None else f"{momentum:g}"),
+        ("why", defaults.why),
+    )
+    console = _console()
+    console.print()
+    console.print("[bold]training defaults[/bold] (from scratch)", highlight=False)
+    for key, value in rows:
+        console.print(f"  {key:<12} {value}", highlight=False, markup=False)
+
+
 input_option = click.option(
     "--input",
     "input_size",
@@ -150,7 +195,11 @@ def models_group(
     pattern: str,
     as_json: bool,
 ) -> None:
-    """List every model of the zoo with its parameters and MACs (building each takes a while)."""
+    """List every model of the zoo with its parameters and MACs.
+
+    The counts at each model's own input and classes are recorded; other settings build each
+    model to count it, which takes a while.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from cnnlab.models import MODEL_NAMES, ModelError, count_zoo
@@ -158,8 +207,11 @@ def models_group(
     names = [name for name in MODEL_NAMES if fnmatch.fnmatchcase(name, pattern)]
     if not names:
         raise ModelError(f"No model matches {pattern!r}; the zoo has: {', '.join(MODEL_NAMES)}.")
-    _quiet_tensorflow()
-    entries = list(count_zoo(names, input_size, classes))
+    progress = _BuildProgress()
+    try:
+        entries = list(count_zoo(names, input_size, classes, before_build=progress))
+    finally:
+        progress.clear()
     if as_json:
         print_json({"models": [_entry_json(entry) for entry in entries]})
         return
@@ -181,17 +233,28 @@ def models_group(
 def show_model_command(
     name: str, input_size: int | None, classes: int | None, width: float, as_json: bool
 ) -> None:
-    """Print the layer table of model NAME: layer, type, output shape, parameters, trainable."""
-    from cnnlab.models import model_spec, resolve_input_shape
+    """Print model NAME's layer table and the training defaults of its architecture.
+
+    The table has each layer's name, type, output shape, parameters and whether it trains.
+    """
+    from cnnlab.models import (
+        build_model,
+        count_model,
+        import_tensorflow_quietly,
+        layer_table,
+        model_spec,
+        recorded_counts,
+        resolve_input_shape,
+    )
+    from cnnlab.models.defaults import training_defaults
 
     spec = model_spec(name)
     shape = resolve_input_shape(spec, input_size)
-    _quiet_tensorflow()
-    from cnnlab.models import build_model, count_model, layer_table
-
+    defaults = training_defaults(name)
+    import_tensorflow_quietly()
     model = build_model(name, shape, classes, width=width)
     num_classes = spec.default_classes if classes is None else classes
-    counts = count_model(model)
+    counts = recorded_counts(name, shape, num_classes, width) or count_model(model)
     rows = layer_table(model)
     if as_json:
         print_json(
@@ -211,7 +274,9 @@ def show_model_command(
                     }
                     for row in rows
                 ],
+                "training_defaults": defaults.to_json(),
             }
         )
         return
     _print_layers(name, shape, num_classes, counts, rows)
+    _print_training_defaults(defaults)
