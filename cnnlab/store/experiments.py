@@ -69,6 +69,7 @@ SUMMARY_FIELDS = (
     "dataset",
     "backend",
     "backend_job_id",
+    "warning",
 )
 
 

@@ -102,6 +102,9 @@ class Experiment:
     backend_node: str | None = None
     backend_options: dict[str, Any] = field(default_factory=dict)
     report_offset: int = 0  # bytes of runs/<id>/report.jsonl already applied to the store
+    # One sentence when the run's numbers should not be trusted as they stand (validation
+    # accuracy stuck at chance, a model that does not learn), None otherwise.
+    warning: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Experiment:
@@ -173,6 +176,7 @@ class Experiment:
             "stopped_early": self.stopped_early,
             "train_seconds": self.train_seconds,
             "params": self.params,
+            "warning": self.warning,
         }
 
 

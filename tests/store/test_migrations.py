@@ -51,6 +51,7 @@ EXPECTED_COLUMNS = {
         "backend_node",
         "backend_options",
         "report_offset",
+        "warning",
     },
     "epochs": {
         "experiment_id",
