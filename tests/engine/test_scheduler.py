@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,9 @@ from cnnlab.engine import TrainSpec, ensure_scheduler, scheduler_status, stop_sc
 from cnnlab.engine.scheduler import is_running
 from cnnlab.store import Store, get_experiment, list_events
 
-wait_for = functools.partial(support_wait_for, timeout=60.0)
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "it") -> None:
+    support_wait_for(condition, timeout, what)
 
 
 @pytest.fixture

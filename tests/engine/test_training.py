@@ -3,13 +3,13 @@ kill -9, resume, the parallel limit, and failures that keep what was written."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import random
 import shutil
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,8 @@ from cnnlab.store import Store, get_detail, get_experiment, list_epochs, open_st
 TRAIN = ["--model", "alexnet", "--input", "32", "--batch", "8"]
 
 
-wait_for = functools.partial(support_wait_for, timeout=180.0)
+def wait_for(condition: Callable[[], bool], timeout: float = 180.0, what: str = "it") -> None:
+    support_wait_for(condition, timeout, what)
 
 
 @pytest.fixture(scope="module")

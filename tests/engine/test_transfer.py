@@ -4,10 +4,10 @@ parent cancels its dependents, and bad requests are refused before anything is q
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,8 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 FINAL = ("done", "failed", "stopped", "lost")
 
 
-wait_for = functools.partial(support_wait_for, timeout=240.0)
+def wait_for(condition: Callable[[], bool], timeout: float = 240.0, what: str = "it") -> None:
+    support_wait_for(condition, timeout, what)
 
 
 @pytest.fixture(scope="module")

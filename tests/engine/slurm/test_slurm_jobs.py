@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ TRAIN = ["--model", "alexnet", "--input", "32", "--batch", "8", "--patience", "-
 SLURM = ["--backend", "slurm", "--gpus", "0", "--sbatch-arg=--cpus-per-task=1"]
 
 
-wait_for = functools.partial(support_wait_for, timeout=150.0)
+def wait_for(condition: Callable[[], bool], timeout: float = 150.0, what: str = "it") -> None:
+    support_wait_for(condition, timeout, what)
 
 
 def submit(run_cnnlab: Any, db_path: Path, data: Path, *args: str) -> int:
