@@ -17,6 +17,11 @@ holding. Two warnings, each given at most once per run:
 - `not_learning`: for `NOT_LEARNING_EPOCHS` consecutive epochs training accuracy itself is at
   most `chance + band`: the model does not learn at all (learning rate, initialisation, labels).
 
+A run that ends sooner (early stopping with a patience under `STUCK_EPOCHS`, few epochs) is
+judged on its whole history when it ends (`finish`): `stuck_at_chance` if no epoch's validation
+accuracy ever left chance and its last epoch's training accuracy clearly did. That describes the
+result, whatever the epoch count, so it cannot be a false alarm about a slow start.
+
 Thresholds, chosen so that a warning is never a false alarm on a healthy curve:
 
 - `TRAIN_MARGIN = 0.25`: training accuracy a quarter of all images above guessing (35% for 10
@@ -241,6 +246,24 @@ class ChanceWatch:
         self.given.add(found.kind)
         self.standing = found
         return Change(found, True, epoch.epoch)
+
+    def finish(self, *, lr: float | None = None) -> Change | None:
+        """At the run's last epoch: warn about a run too short for `add` to have warned, whose
+        validation accuracy never left chance while its training accuracy ended clearly above."""
+        if STUCK_AT_CHANCE in self.given or self.standing is not None or not self.history:
+            return None
+        last = self.history[-1]
+        if last.accuracy is None or not clearly_learned(last.accuracy, self.classes):
+            return None
+        if not all(
+            e.val_accuracy is not None and at_chance(e.val_accuracy, self.classes)
+            for e in self.history
+        ):
+            return None
+        found = _stuck(self.classes, self.history, lr)
+        self.given.add(found.kind)
+        self.standing = found
+        return Change(found, True, last.epoch)
 
     def at_chance_in(self, epoch: int) -> bool:
         """Whether epoch `epoch` (1-based) is known to have had validation accuracy at chance."""

@@ -186,3 +186,43 @@ def test_which_epochs_were_at_chance_on_validation() -> None:
     assert not watch.at_chance_in(1)
     assert watch.at_chance_in(2)
     assert not watch.at_chance_in(3)  # not seen
+
+
+def test_a_run_that_ends_too_soon_to_be_warned_is_judged_on_its_whole_history() -> None:
+    # Patience 2 stops this run at epoch 3, before three clearly learned epochs were seen.
+    watch = ChanceWatch(10)
+    assert [watch.add(e) for e in epochs((0.3, 0.1), (0.7, 0.1), (0.9, 0.1))] == [None] * 3
+    ended = watch.finish(lr=1e-3)
+    assert ended is not None and ended.started
+    assert ended.warning.kind == STUCK_AT_CHANCE
+    assert ended.sentence().startswith(
+        "Training accuracy rose to 90.0% while validation accuracy stayed at chance "
+        "(0.100 for 10 classes) in epochs 1-3: "
+    )
+    assert watch.standing is ended.warning
+    assert watch.finish() is None  # once
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        ((0.3, 0.1), (0.7, 0.4)),  # validation left chance
+        ((0.3, 0.1), (0.7, 0.45), (0.8, 0.1)),  # once is enough: the model did generalise
+        ((0.12, 0.1), (0.2, 0.1)),  # a short slow start: training never clearly learned
+        ((0.9, None),),  # no validation data
+    ],
+)
+def test_finishing_a_run_that_was_not_stuck_says_nothing(
+    history: tuple[tuple[float | None, float | None], ...],
+) -> None:
+    watch = ChanceWatch(10)
+    watch.replay(epochs(*history))
+    assert watch.finish() is None
+    assert watch.standing is None
+
+
+def test_finishing_a_run_already_warned_adds_nothing() -> None:
+    watch = ChanceWatch(10)
+    watch.replay(epochs(*STUCK))
+    assert watch.finish() is None
+    assert watch.standing is not None
