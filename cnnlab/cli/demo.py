@@ -33,13 +33,13 @@ MODELS = ("alexnet", "alexnet_separable", "mobilenet_v1", "mobilenet_v2")
 
 def demo_specs(data: str) -> list[TrainSpec]:
     """The four demo jobs on `data` (an absolute dataset path)."""
-    from cnnlab.engine import TrainSpec
+    from cnnlab.engine.spec import train_spec
 
     specs = []
     for model in MODELS:
         early = model == "mobilenet_v2"
-        specs.append(
-            TrainSpec(
+        specs.append(  # the model's own training defaults (lr, BN momentum) otherwise
+            train_spec(
                 model=model,
                 data=data,
                 epochs=12 if early else EPOCHS,

@@ -28,8 +28,18 @@ def training_options(fn: F) -> F:
             help="Fraction held out for validation when the data has no test split.",
         ),
         click.option("--epochs", type=int, default=50, show_default=True),
-        click.option("--batch", type=int, default=32, show_default=True),
-        click.option("--lr", type=float, default=1e-3, show_default=True, help="Learning rate."),
+        click.option(
+            "--batch", type=int, default=None, help="Batch size (default: the model's; see below)."
+        ),
+        click.option(
+            "--lr", type=float, default=None, help="Learning rate (default: the model's)."
+        ),
+        click.option(
+            "--bn-momentum",
+            type=float,
+            default=None,
+            help="BatchNormalization momentum from scratch (default: the model's).",
+        ),
         click.option(
             "--optimizer",
             type=click.Choice(["adam", "sgd", "rmsprop"]),
@@ -39,9 +49,9 @@ def training_options(fn: F) -> F:
         click.option(
             "--patience",
             type=int,
-            default=5,
-            show_default=True,
-            help="Early-stopping patience in epochs (-1: no early stopping).",
+            default=None,
+            help="Early-stopping patience in epochs (-1: no early stopping; default: the "
+            "model's).",
         ),
         click.option(
             "--monitor",
@@ -124,12 +134,20 @@ def training_options(fn: F) -> F:
 def _training(options: dict[str, Any]) -> dict[str, Any]:
     """Click's option values as TrainSpec fields."""
     patience = options["patience"]
-    return {
-        "epochs": options["epochs"],
+    given = {
         "batch": options["batch"],
         "lr": options["lr"],
-        "optimizer": options["optimizer"],
+        "bn_momentum": options["bn_momentum"],
         "patience": None if patience == -1 else patience,  # -5 is refused by the spec
+    }
+    # Left out, they are the model's training defaults (engine.spec.train_spec fills them).
+    defaulted = {key: value for key, value in given.items() if value is not None}
+    if patience == -1:
+        defaulted["patience"] = None
+    return {
+        **defaulted,
+        "epochs": options["epochs"],
+        "optimizer": options["optimizer"],
         "monitor": options["monitor"],
         "val_split": options["val_split"],
         "input": options["input_size"],
@@ -255,12 +273,12 @@ def _queue_and_report(
 def train_command(ctx: click.Context, /, model: str, data: str, **options: Any) -> None:
     """Queue a training run; it runs in the background and survives logging out."""
     from cnnlab.data import validate_data_spec
-    from cnnlab.engine import TrainSpec
+    from cnnlab.engine.spec import train_spec
     from cnnlab.models import model_spec, resolve_input_shape
 
     resolve_input_shape(model_spec(model), options["input_size"])
     data = validate_data_spec(data, val_split=options["val_split"])
-    spec = TrainSpec(model=model, data=data, **_training(options))
+    spec = train_spec(model=model, data=data, **_training(options))
     _queue_and_report(ctx, open_db(ctx, options["db"]), spec, options)
 
 

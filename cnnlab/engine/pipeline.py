@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.engine.control import MAX_REPEATS, submit_repeats
-from cnnlab.engine.spec import SpecError, TrainSpec
+from cnnlab.engine.spec import SpecError, TrainSpec, train_spec
 from cnnlab.engine.transfer import TransferSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Experiment, ExperimentQuery, Store, list_experiments
@@ -118,7 +118,7 @@ def _stage(path: Path, index: int, table: Any) -> Stage:
         )
     try:
         if kind == "train":
-            spec: TrainSpec = TrainSpec(**{"name": name, **options})
+            spec: TrainSpec = train_spec(**{"name": name, **options})
         else:  # a stand-in parent and data: only this stage's own options are checked here
             spec = TransferSpec(**{"model": "parent", "data": "parent", "source": 1, **options})
         dataclasses.replace(spec, seed=spec.seed + repeat - 1)  # the last repeat's seed too
@@ -174,7 +174,7 @@ def run_pipeline(store: Store, pipeline: Pipeline) -> dict[str, list[int]]:
             tag["root"] = root
         name = stage.options.pop("name", None) or f"{pipeline.name}: {stage.name}"
         if stage.parent is None:
-            spec: TrainSpec = TrainSpec(name=name, extra=tag, **stage.options)
+            spec: TrainSpec = train_spec(name=name, extra=tag, **stage.options)
             ids[stage.name] = submit_repeats(store, spec, stage.repeat)
         else:
             parent_id = ids[stage.parent][0]

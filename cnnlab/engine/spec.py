@@ -60,6 +60,8 @@ class TrainSpec:
     mixed_precision: bool = False
     xla: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # BatchNormalization momentum when building from scratch; None: the architecture's own.
+    bn_momentum: float | None = None
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -120,6 +122,13 @@ class TrainSpec:
                 f"The width multiplier must be at most {MAX_WIDTH:g}, got {self.width!r}."
             )
         whole_number(self.seed, "The seed", 0, MAX_SEED)
+        if self.bn_momentum is not None:
+            _finite(self.bn_momentum, "The BatchNormalization momentum")
+            if not 0 < self.bn_momentum < 1:
+                raise SpecError(
+                    "The BatchNormalization momentum must be between 0 and 1 (0.9 to 0.999 is "
+                    f"usual), got {self.bn_momentum!r}."
+                )
         if self.kind == "train":
             self._check_zoo_model()
 
@@ -205,6 +214,27 @@ KINDS: dict[str, tuple[str, str]] = {
 def load_attribute(reference: str) -> Any:
     module, _, attribute = reference.partition(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+# The TrainSpec fields whose value, when a submission leaves them out, is the architecture's own
+# training default (`cnnlab.models.defaults`), written into the spec so a rerun is identical.
+ZOO_DEFAULTED = ("lr", "batch", "patience", "bn_momentum")
+
+
+def train_spec(**values: Any) -> TrainSpec:
+    """The one way a training request becomes a spec (CLI, TUI form, pipelines, demo): the
+    options it leaves out of `ZOO_DEFAULTED` come from the zoo's defaults for its model.
+
+    A model the zoo does not know keeps TrainSpec's own defaults (the spec then refuses it).
+    """
+    from cnnlab.models import MODEL_NAMES
+    from cnnlab.models.defaults import training_defaults
+
+    model = values.get("model")
+    if model in MODEL_NAMES:
+        defaults = training_defaults(str(model)).to_json()
+        values = {**{k: defaults[k] for k in ZOO_DEFAULTED if k not in values}, **values}
+    return TrainSpec(**values)
 
 
 def spec_from_dict(data: dict[str, Any]) -> JobSpec:

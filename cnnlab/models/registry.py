@@ -5,7 +5,7 @@ TensorFlow; `build_model` imports the right builder module only when a model is 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,8 +216,13 @@ def build_model(
     width: float = 1.0,
     weights: str | Path | None = None,
     allow_download: bool = False,
+    bn_momentum: float | None = None,
 ) -> keras.Model:
     """Build the uncompiled Keras model `name` for `input_shape` and `num_classes`.
+
+    `bn_momentum` replaces the momentum of every BatchNormalization layer (None keeps the
+    architecture's own): from scratch on small data the moving statistics of a deep network
+    must keep up with few steps per epoch (`cnnlab.models.defaults` says which need it).
 
     Models take float images scaled to [0, 1] (what `cnnlab.data` pipelines yield); those from
     `keras.applications` carry their own preprocessing layer. `weights` is None (random), a
@@ -237,7 +242,10 @@ def build_model(
         )
     builder: Any = getattr(importlib.import_module(spec.module), spec.builder)
     if spec.family == "keras":
-        return builder(shape, classes, width=width, weights=weights, allow_download=allow_download)
+        model = builder(
+            shape, classes, width=width, weights=weights, allow_download=allow_download
+        )
+        return _with_bn_momentum(model, bn_momentum)
     if weights is not None and str(weights) == "imagenet":
         raise ModelError(
             f"There are no ImageNet weights for {spec.name}; pass a local weights file or none."
@@ -247,4 +255,24 @@ def build_model(
         from cnnlab.models.weights import load_local_weights
 
         load_local_weights(model, Path(weights))
+    return _with_bn_momentum(model, bn_momentum)
+
+
+def _with_bn_momentum(model: keras.Model, momentum: float | None) -> keras.Model:
+    """Set every BatchNormalization layer's momentum (read at each call, and saved in the
+    model's config, so a checkpoint or `model.keras` keeps it)."""
+    if momentum is None:
+        return model
+    import keras
+
+    for layer in _all_layers(model):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = float(momentum)
     return model
+
+
+def _all_layers(model: Any) -> Iterator[Any]:
+    """Every layer of `model`, inside nested models too."""
+    for layer in getattr(model, "layers", ()):
+        yield layer
+        yield from _all_layers(layer)

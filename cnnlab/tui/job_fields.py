@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cnnlab.engine.spec import MONITORS, OPTIMIZERS, SpecError, TrainSpec
+from cnnlab.engine.spec import MONITORS, OPTIMIZERS, SpecError, TrainSpec, train_spec
 from cnnlab.models import MODEL_NAMES
 
 
@@ -60,11 +60,37 @@ def _optional_int(what: str) -> Callable[[str], int | None]:
     return parse
 
 
-def _patience(text: str) -> int | None:
+def _patience(text: str) -> int | Default | None:
     text = text.strip()
-    if text in ("", "-1", "none", "off"):
+    if not text:
+        return MODEL_DEFAULT
+    if text in ("-1", "none", "off"):
         return None
     return _int(0, "Patience")(text)
+
+
+class Default:
+    """A field left empty: the model's training default (`cnnlab models show NAME`) applies."""
+
+    def __repr__(self) -> str:
+        return "MODEL_DEFAULT"
+
+
+MODEL_DEFAULT = Default()
+
+
+def _or_default(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse_or_default(text: str) -> Any:
+        return MODEL_DEFAULT if not text.strip() else parse(text)
+
+    return parse_or_default
+
+
+def _momentum(text: str) -> float:
+    value = _positive_float("The BatchNormalization momentum")(text)
+    if not value < 1:
+        raise SpecError("The BatchNormalization momentum must be below 1, such as 0.9.")
+    return value
 
 
 def _choice(choices: tuple[str, ...], what: str) -> Callable[[str], str]:
@@ -89,13 +115,21 @@ FIELDS = (
     Field("model", "Model", MODEL_NAMES[0], _choice(MODEL_NAMES, "model"), "--model"),
     Field("data", "Dataset", "", _data, "--data", "folder of class folders, or Training/+Test/"),
     Field("epochs", "Epochs", "50", _int(1, "Epochs"), "--epochs"),
-    Field("batch", "Batch", "32", _int(1, "Batch size"), "--batch"),
-    Field("lr", "Learn. rate", "0.001", _positive_float("The learning rate"), "--lr"),
+    Field("batch", "Batch", "", _or_default(_int(1, "Batch size")), "--batch", "model's"),
+    Field(
+        "lr",
+        "Learn. rate",
+        "",
+        _or_default(_positive_float("The learning rate")),
+        "--lr",
+        "model's",
+    ),
     Field("optimizer", "Optimizer", "adam", _choice(OPTIMIZERS, "optimizer"), "--optimizer"),
-    Field("patience", "Patience", "5", _patience, "--patience", "epochs; empty: no early stop"),
+    Field("patience", "Patience", "", _patience, "--patience", "model's; -1: no early stop"),
     Field("monitor", "Monitor", "val_accuracy", _choice(MONITORS, "metric"), "--monitor"),
     Field("input", "Input size", "", _optional_int("Input size"), "--input", "model default"),
     Field("width", "Width", "1.0", _positive_float("The width multiplier"), "--width"),
+    Field("bn_momentum", "BN momentum", "", _or_default(_momentum), "--bn-momentum", "model's"),
     Field("seed", "Seed", "1", _int(0, "Seed"), "--seed"),
     Field("name", "Name", "", str.strip, "--name", "to find the run by"),
 )
@@ -109,8 +143,8 @@ def values_from_spec(spec: Mapping[str, Any]) -> dict[str, str]:
         if field.name in spec:
             value = spec[field.name]
             if field.name == "patience" and value is None:
-                values["patience"] = ""
-            elif field.name == "input" and value is None:
+                values["patience"] = "-1"
+            elif field.name in ("input", "bn_momentum") and value is None:
                 values["input"] = ""
             else:
                 values[field.name] = str(value)
@@ -133,8 +167,9 @@ def build_spec(values: Mapping[str, str]) -> tuple[TrainSpec | None, dict[str, s
     parsed, errors = parse_fields(values)
     if errors:
         return None, errors
+    given = {name: value for name, value in parsed.items() if value is not MODEL_DEFAULT}
     try:
-        return TrainSpec(**parsed), {}
+        return train_spec(**given), {}
     except SpecError as exc:
         return None, {"form": str(exc)}
 
@@ -144,8 +179,8 @@ def command_line(values: Mapping[str, str]) -> str:
     parts = ["cnnlab", "train"]
     for field in FIELDS:
         text = values.get(field.name, field.default).strip()
-        if field.name in ("model", "data") or (text and text != field.default):
-            parts += [field.flag, text]
-        elif field.name == "patience" and not text:
+        if field.name == "patience" and text in ("none", "off"):
             parts += [field.flag, "-1"]
+        elif field.name in ("model", "data") or (text and text != field.default):
+            parts += [field.flag, text]
     return shlex.join(parts)

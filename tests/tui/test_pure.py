@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cnnlab.models.defaults import training_defaults
 from cnnlab.tui.charts import Series, render_chart
 from cnnlab.tui.datasets import check_dataset_path
 from cnnlab.tui.job_fields import build_spec, command_line, values_from_spec
@@ -45,13 +46,25 @@ def test_form_fields_build_a_spec_and_a_command_line(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
         (tmp_path / name / "x.png").write_bytes(b"\x89PNG")
     values = values_from_spec({"model": "alexnet", "data": str(tmp_path), "epochs": 3})
-    values["patience"] = ""
+    values["patience"] = "-1"
     spec, errors = build_spec(values)
     assert errors == {} and spec is not None
     assert (spec.model, spec.epochs, spec.patience) == ("alexnet", 3, None)
     assert command_line(values) == (
         f"cnnlab train --model alexnet --data {tmp_path} --epochs 3 --patience -1"
     )
+    # Fields left empty take the model's training defaults, written into the spec.
+    values = values_from_spec({"model": "mobilenet_v2", "data": str(tmp_path)})
+    spec, errors = build_spec(values)
+    assert errors == {} and spec is not None
+    defaults = training_defaults("mobilenet_v2")
+    assert (spec.lr, spec.batch, spec.patience, spec.bn_momentum) == (
+        defaults.lr,
+        defaults.batch,
+        defaults.patience,
+        defaults.bn_momentum,
+    )
+    assert command_line(values) == f"cnnlab train --model mobilenet_v2 --data {tmp_path}"
     values["lr"] = "-1"
     assert "learning rate" in build_spec(values)[1]["lr"]
 

@@ -120,8 +120,26 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
         spec = next((s for s in MODEL_SPECS if s.name == values["model"]), None)
         if spec is None:
             return
-        info = Text(f"{spec.summary}; default input {spec.default_input}", style="dim")
+        from cnnlab.models.defaults import training_defaults
+
+        defaults = training_defaults(spec.name)
+        info = Text(
+            f"{spec.summary}; default input {spec.default_input}. From scratch: lr "
+            f"{defaults.lr:g}, batch {defaults.batch}, patience {defaults.patience}, BN momentum "
+            f"{defaults.bn_momentum if defaults.bn_momentum is not None else 'its own'} "
+            f"({defaults.why})",
+            style="dim",
+        )
         self.query_one("#model-info", Static).update(info)
+        # An empty field means the model's default: say which, in the field itself.
+        shown = {
+            "batch": str(defaults.batch),
+            "lr": f"{defaults.lr:g}",
+            "patience": "none" if defaults.patience is None else str(defaults.patience),
+            "bn_momentum": "its own" if defaults.bn_momentum is None else f"{defaults.bn_momentum}",
+        }
+        for name, text in shown.items():
+            self.query_one(f"#{name}", Input).placeholder = f"{text} (model's)"
         if self.lab.count_params is not None and "input" not in self.errors:
             classes = self.dataset.classes if self.dataset and self.dataset.classes else None
             self.count_params(values["model"], values["input"], classes, values["width"])
