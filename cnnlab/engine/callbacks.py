@@ -3,22 +3,30 @@
 `ResumableEarlyStopping` is Keras' EarlyStopping whose state survives a resume.
 `ReportingCallback` runs after it: it writes each epoch, throttled in-epoch progress, new-best
 and early-stopping events, a checkpoint per epoch, and turns a stop request into
-`model.stop_training = True` after the current batch. `FailOnInvalidLoss` runs before both: a
-loss that became NaN or infinite fails the job with one sentence, before a NaN epoch is
-recorded or NaN weights are checkpointed over the last good ones.
+`model.stop_training = True` after the current batch. It also feeds each epoch's accuracies to a
+`ChanceWatch` (cnnlab.engine.chance), so that a run whose validation accuracy stays at chance
+says so in an event, in its `warning` and in its `done` message instead of ending a plain
+success, and keeps its last weights rather than restore a "best" epoch that was at chance too.
+`FailOnInvalidLoss` runs before both: a loss that became NaN or infinite fails the job with one
+sentence, before a NaN epoch is recorded or NaN weights are checkpointed over the last good ones.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import keras
 
+from cnnlab.engine.chance import STUCK_AT_CHANCE, ChanceWatch, EpochAccuracy
 from cnnlab.engine.checkpoint import Checkpoints, CheckpointState
 from cnnlab.engine.reporter import Reporter
 from cnnlab.errors import CnnlabError
+
+if TYPE_CHECKING:
+    from cnnlab.engine.outcome import JobContext
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -97,6 +105,36 @@ def _float(value: Any) -> float:
     return float(value.numpy() if hasattr(value, "numpy") else value)
 
 
+_KEPT_LAST = (
+    "its validation accuracy was at chance like the last epoch's, so the last epoch's "
+    "better-trained weights are kept."
+)
+
+
+def _classes(model: Any) -> int | None:
+    """The number of classes a classifier predicts (None when its output is not one vector)."""
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError):
+        return None
+    if not isinstance(shape, tuple) or not shape or not isinstance(shape[-1], int):
+        return None
+    return shape[-1]
+
+
+def recorded_accuracies(job: JobContext, completed_epochs: int) -> list[EpochAccuracy]:
+    """The accuracies of the epochs a resumed run already recorded (none for a fresh run)."""
+    if not completed_epochs:
+        return []
+    from cnnlab.store import list_epochs
+
+    return [
+        EpochAccuracy.from_metrics(e.epoch, e.metrics)
+        for e in list_epochs(job.store, job.experiment.id)
+        if e.epoch <= completed_epochs
+    ]
+
+
 class ReportingCallback(keras.callbacks.Callback):
     """Reports a fit to a `Reporter` as it happens (see module docstring)."""
 
@@ -110,7 +148,10 @@ class ReportingCallback(keras.callbacks.Callback):
         checkpoints: Checkpoints,
         state: CheckpointState,
         early_stopping: ResumableEarlyStopping | None,
+        earlier: Iterable[EpochAccuracy] = (),
     ) -> None:
+        """`earlier`: the accuracies of the epochs a resumed run already has
+        (`recorded_accuracies`), so that the chance watch goes on where it was."""
         super().__init__()
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
@@ -128,11 +169,17 @@ class ReportingCallback(keras.callbacks.Callback):
         self._warned_missing = False
         self._saved_best_epoch: int | None = None
         self.last_metrics: dict[str, float] = {}
+        self.earlier = list(earlier)
+        self.watch: ChanceWatch | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.user_stopped = False
         self.early_stopped = False
         self._steps = self.params.get("steps") if self.params else None
+        classes = _classes(self.model)
+        if classes is not None and classes >= 2:
+            self.watch = ChanceWatch(classes)
+            self.watch.replay(self.earlier)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch_started = time.perf_counter()
@@ -163,11 +210,26 @@ class ReportingCallback(keras.callbacks.Callback):
         self.state.completed_epochs = number
         self.state.train_seconds += seconds
         self._track_best(number, metrics)
+        stopping_now = (
+            self.early_stopping is not None
+            and self.model.stop_training
+            and self.early_stopping.stopped_epoch == epoch
+        )
+        last = stopping_now or number >= self.total_epochs
+        self._watch_chance(number, metrics, lr, last=last)
         if self.early_stopping is not None:
             self.state.early_stopping = self.early_stopping.state()
-            if self.model.stop_training and self.early_stopping.stopped_epoch == epoch:
+            kept_last = last and self._keep_last(number)
+            if stopping_now:
                 self.early_stopped = True
-                self._report_early_stop(number)
+                self._report_early_stop(number, kept_last=kept_last)
+            elif kept_last:
+                self.reporter.event(
+                    "best_weights",
+                    f"Epoch {number}: best weights (epoch {self.early_stopping.best_epoch + 1}) "
+                    f"not restored: {_KEPT_LAST}",
+                    {"epoch": number, "kept_last_weights": True},
+                )
         path = self._save_checkpoint()
         self.reporter.event(
             "checkpoint", f"Checkpoint after epoch {number}.", {"epoch": number, "path": path.name}
@@ -207,16 +269,67 @@ class ReportingCallback(keras.callbacks.Callback):
                 {"epoch": number, "metric": self.monitor, "value": current},
             )
 
-    def _report_early_stop(self, number: int) -> None:
+    def _watch_chance(
+        self, number: int, metrics: dict[str, float], lr: float | None, *, last: bool
+    ) -> None:
+        """Give or withdraw the run's stuck-at-chance (or not-learning) warning; at its `last`
+        epoch, judge a run too short to have been warned on its whole history."""
+        if self.watch is None:
+            return
+        change = self.watch.add(EpochAccuracy.from_metrics(number, metrics), lr=lr)
+        if change is None and last:
+            change = self.watch.finish(lr=lr)
+        if change is None:
+            return
+        if change.started:
+            self.reporter.event(
+                change.warning.kind, change.sentence(), {**change.warning.data, "epoch": number}
+            )
+            self.reporter.summary(warning=change.warning.sentence)
+        else:
+            self.reporter.event(
+                "note",
+                change.sentence(),
+                {"cleared": change.warning.kind, "epoch": number, "value": change.value},
+            )
+            self.reporter.summary(warning=None)
+
+    def ending(self) -> str:
+        """What the `done` message adds for a run whose warning still holds ("" for others)."""
+        standing = self.watch.standing if self.watch is not None else None
+        return "" if standing is None else standing.ending()
+
+    def _keep_last(self, number: int) -> bool:
+        """At the run's last epoch: keep the last weights instead of restoring the "best" ones
+        when the run is stuck at chance and its best epoch's validation accuracy was at chance
+        too (no better on validation, and far less trained); see cnnlab.engine.chance."""
+        stopping, watch = self.early_stopping, self.watch
+        if (
+            stopping is None
+            or watch is None
+            or watch.standing is None
+            or watch.standing.kind != STUCK_AT_CHANCE
+            or not stopping.restore_best_weights
+            or stopping.best_weights is None
+            or stopping.best_epoch + 1 == number
+            or not watch.at_chance_in(stopping.best_epoch + 1)
+        ):
+            return False
+        stopping.best_weights = None  # so that EarlyStopping.on_train_end restores nothing
+        return True
+
+    def _report_early_stop(self, number: int, *, kept_last: bool = False) -> None:
         assert self.early_stopping is not None
         best_epoch = self.early_stopping.best_epoch + 1
-        restored = bool(self.early_stopping.restore_best_weights)
+        restored = bool(self.early_stopping.restore_best_weights) and not kept_last
         best = self.early_stopping.best
         self.reporter.event(
             "early_stopping",
             f"Epoch {number}: early stopping; best {self.monitor} "
             f"{_float(best):.4f} at epoch {best_epoch}"
-            + (", best weights restored." if restored else "."),
+            + (", best weights restored." if restored else "")
+            + (f", not restored: {_KEPT_LAST}" if kept_last else "")
+            + ("" if restored or kept_last else "."),
             {
                 "stopped_epoch": number,
                 "monitor": self.monitor,
@@ -224,6 +337,7 @@ class ReportingCallback(keras.callbacks.Callback):
                 "best_epoch": best_epoch,
                 "patience": self.early_stopping.patience,
                 "restored_best_weights": restored,
+                "kept_last_weights": kept_last,
             },
         )
 

@@ -39,6 +39,7 @@ def fit_with_reporting(
         FailOnInvalidLoss,
         ReportingCallback,
         ResumableEarlyStopping,
+        recorded_accuracies,
     )
     from cnnlab.models import build_model, count_model
 
@@ -103,6 +104,7 @@ def fit_with_reporting(
         checkpoints=checkpoints,
         state=state,
         early_stopping=early_stopping,
+        earlier=recorded_accuracies(job, state.completed_epochs),
     )
     # The loss guard first: a NaN epoch must fail the job before it is reported or checkpointed.
     guard = FailOnInvalidLoss(spec.lr)
@@ -126,7 +128,7 @@ def fit_with_reporting(
     _save_results(model, reporter, run_dir, state, reporting, counts)
     reporter.event("fit_done", f"fit took {fit_seconds:.1f} s", {"seconds": fit_seconds})
     stopped = ", stopped early" if reporting.early_stopped else ""
-    return JobOutcome(False, f"{state.completed_epochs} epoch(s){stopped}")
+    return JobOutcome(False, f"{state.completed_epochs} epoch(s){stopped}{reporting.ending()}")
 
 
 def _default_input(model_name: str) -> int:
