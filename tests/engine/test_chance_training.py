@@ -6,9 +6,9 @@ on 200 generated 32x32 images in batches of 8. Training normalises with each bat
 and climbs to ~95%; inference uses moving averages that after ~150 steps still hold their
 initial values, so every validation image lands in one class: exactly 0.100 for 10 classes.
 The same network with momentum 0.9 (moving averages that keep up) is the healthy control. The
-momentum is the spec's `bn_momentum`; the network stands in for `build_model` (the zoo's AlexNet
-has too few BN layers to show the symptom, its MobileNets take minutes on a CPU). Both run in
-this process through `run_job`, the code a job process runs (~10 s each).
+network stands in for `build_model` (the zoo's AlexNet has too few BN layers to show the
+symptom, its MobileNets take minutes on a CPU). Both run in this process through `run_job`, the
+code a job process runs (~10 s each).
 """
 
 from __future__ import annotations
@@ -33,40 +33,35 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def bn_network(
-    name: str, input_size: Any, classes: int, *, bn_momentum: float | None = None, **_: Any
-) -> Any:
-    """A stand-in for `build_model`: the small BN network, with the spec's `bn_momentum`."""
-    import keras
-    from keras import layers
+def bn_network(momentum: float) -> Any:
+    """A stand-in for `build_model` (whatever options it is given): the small BN network."""
 
-    inputs = keras.Input((32, 32, 3), name="image")
-    x = inputs
-    for block in range(8):
-        x = layers.Conv2D(
-            16 * (1 + block // 2), 3, strides=2 if block % 2 else 1, padding="same",
-            use_bias=False,
-        )(x)  # fmt: skip
-        x = layers.BatchNormalization(momentum=bn_momentum or 0.99)(x)
-        x = layers.ReLU()(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    outputs = layers.Dense(classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs, name="bn_network")
+    def build(name: str, input_size: Any, classes: int, **options: Any) -> Any:
+        import keras
+        from keras import layers
+
+        inputs = keras.Input((32, 32, 3), name="image")
+        x = inputs
+        for block in range(8):
+            x = layers.Conv2D(
+                16 * (1 + block // 2), 3, strides=2 if block % 2 else 1, padding="same",
+                use_bias=False,
+            )(x)  # fmt: skip
+            x = layers.BatchNormalization(momentum=momentum)(x)
+            x = layers.ReLU()(x)
+        x = layers.GlobalAveragePooling2D()(x)
+        outputs = layers.Dense(classes, activation="softmax")(x)
+        return keras.Model(inputs, outputs, name="bn_network")
+
+    return build
 
 
 def train_now(
     store: Store, images: Path, momentum: float, monkeypatch: pytest.MonkeyPatch, epochs: int
 ) -> int:
-    monkeypatch.setattr("cnnlab.models.build_model", bn_network)
+    monkeypatch.setattr("cnnlab.models.build_model", bn_network(momentum))
     spec = TrainSpec(
-        model="alexnet",
-        data=str(images),
-        input=32,
-        batch=8,
-        epochs=epochs,
-        patience=3,
-        lr=1e-3,
-        bn_momentum=momentum,
+        model="alexnet", data=str(images), input=32, batch=8, epochs=epochs, patience=3, lr=1e-3
     )
     experiment_id = submit(store, spec, start_scheduler=False)
     run_job(store, experiment_id)
