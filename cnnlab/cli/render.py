@@ -32,6 +32,15 @@ def duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
+# Beside the status of a run whose `warning` is set (validation accuracy stuck at chance...).
+WARNING_MARK = "⚠"
+
+
+def marked_status(experiment: Experiment) -> str:
+    """The status as `ls` and `show` print it, marked when the run carries a warning."""
+    return f"{experiment.status} {WARNING_MARK}" if experiment.warning else experiment.status
+
+
 def number(value: float | None, digits: int = 4) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
@@ -88,7 +97,7 @@ def print_experiments(experiments: list[Experiment], *, total: int, offset: int)
             e.name,
             e.kind,
             e.model or "",
-            e.status,
+            marked_status(e),
             progress(e),
             number(e.best_val_accuracy),
             f"{e.params:,}" if e.params else "",
@@ -107,7 +116,7 @@ def print_detail(detail: ExperimentDetail, *, run_dir: Path) -> None:
 
     e = detail.experiment
     console = _console()
-    console.print(f"[bold]#{e.id} {e.name}[/bold]  {e.kind}  [bold]{e.status}[/bold]")
+    console.print(f"[bold]#{e.id} {e.name}[/bold]  {e.kind}  [bold]{marked_status(e)}[/bold]")
     fields = {
         "model": e.model,
         "dataset": e.dataset,
@@ -129,6 +138,7 @@ def print_detail(detail: ExperimentDetail, *, run_dir: Path) -> None:
         "train seconds": number(e.train_seconds, 1),
         "params": f"{e.params:,}" if e.params else None,
         "error": e.error,
+        "warning": e.warning,
         "run folder": run_dir,
     }
     for key, value in fields.items():
