@@ -72,7 +72,13 @@ def fit_with_reporting(
         state = CheckpointState()
         best_weights = None
         if build is None:
-            model = build_model(spec.model, spec.input or None, data.num_classes, width=spec.width)
+            model = build_model(
+                spec.model,
+                spec.input or None,
+                data.num_classes,
+                width=spec.width,
+                bn_momentum=spec.bn_momentum,
+            )
         else:
             model = build(data.num_classes)
         model.compile(

@@ -242,9 +242,7 @@ def build_model(
         )
     builder: Any = getattr(importlib.import_module(spec.module), spec.builder)
     if spec.family == "keras":
-        model = builder(
-            shape, classes, width=width, weights=weights, allow_download=allow_download
-        )
+        model = builder(shape, classes, width=width, weights=weights, allow_download=allow_download)
         return _with_bn_momentum(model, bn_momentum)
     if weights is not None and str(weights) == "imagenet":
         raise ModelError(
