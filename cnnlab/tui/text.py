@@ -21,6 +21,10 @@ STATUS_STYLES = {
     "lost": "magenta",
 }
 BAR_WIDTH = 8
+# Beside the status of a run whose `warning` is set (validation accuracy stuck at chance, a
+# model that does not learn): " ⚠" keeps `done ⚠` inside the table's 7-cell status column.
+WARNING_MARK = " ⚠"
+WARNING_STYLE = "bold yellow"
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
@@ -29,8 +33,17 @@ def status_text(status: str) -> Text:
 
 
 def display_status_text(experiment: Experiment) -> Text:
-    """The status as people read it (`pending (Resources)` for a job Slurm holds back)."""
-    return Text(experiment.display_status, style=STATUS_STYLES.get(experiment.status, ""))
+    """The status as people read it (`pending (Resources)` for a job Slurm holds back), with
+    a warning mark when the run carries a warning."""
+    text = Text(experiment.display_status, style=STATUS_STYLES.get(experiment.status, ""))
+    if experiment.warning:
+        text.append(WARNING_MARK, style=WARNING_STYLE)
+    return text
+
+
+def display_status_width(experiment: Experiment) -> int:
+    """The cells `display_status_text` takes, without building it."""
+    return len(experiment.display_status) + (len(WARNING_MARK) if experiment.warning else 0)
 
 
 def backend_line(experiment: Experiment) -> Text | None:

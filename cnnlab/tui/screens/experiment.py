@@ -35,6 +35,9 @@ from cnnlab.tui.widgets.variants_table import VariantsTable
 
 HIGHLIGHTED_EVENTS = {
     "early_stopping": "bold black on yellow",
+    # The warnings of cnnlab.engine.chance: the run's numbers are not to be trusted as they are.
+    "stuck_at_chance": fmt.WARNING_STYLE,
+    "not_learning": fmt.WARNING_STYLE,
     "best_epoch": "bold green",
     "failed": "bold red",
     "stopped": "yellow",
@@ -96,6 +99,14 @@ def headline(e: Experiment) -> Text:
             text.append(f" @{e.best_epoch}", style="dim")
     if e.error:
         text.append(f"  {e.error}", style="red")
+    if e.warning:
+        # What was seen, on a line of its own; the causes are in the events tab (the header
+        # is at most three lines high).
+        seen = e.warning.split(": ", 1)[0].rstrip(".")
+        text.append(
+            f"\n{fmt.WARNING_MARK.strip()} {seen}; causes in the events tab",
+            style=fmt.WARNING_STYLE,
+        )
     backend = fmt.backend_line(e)
     if backend is not None:
         text.append("\n")

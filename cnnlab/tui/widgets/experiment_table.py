@@ -217,7 +217,7 @@ class ExperimentTable(DataTable[Text]):
         cells = {row.key: row_cells(row, row.experiment.id in marked) for row in rows}
         status_width = min(
             MAX_STATUS_WIDTH,
-            max([STATUS_WIDTH, *(len(row.experiment.display_status) for row in rows)]),
+            max([STATUS_WIDTH, *(fmt.display_status_width(row.experiment) for row in rows)]),
         )
         if status_width != self._status_width:
             self._status_width = status_width
