@@ -50,8 +50,7 @@ def training_options(fn: F) -> F:
             "--patience",
             type=int,
             default=None,
-            help="Early-stopping patience in epochs (-1: no early stopping; default: the "
-            "model's).",
+            help="Early-stopping patience in epochs (-1: no early stopping; default: the model's).",
         ),
         click.option(
             "--monitor",
