@@ -73,6 +73,20 @@ def readonly_folder(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
+def tiny_images(tmp_path: Path) -> Path:
+    """A Fruits360-layout folder with one tiny JPEG per class and split: enough to submit a
+    job against (a module's own `images` fixture, where it trains, is a learnable one)."""
+    from PIL import Image
+
+    folder = tmp_path / "shapes"
+    for split in ("Training", "Test"):
+        for shade, name in enumerate(("a", "b", "c")):
+            (folder / split / name).mkdir(parents=True)
+            Image.new("RGB", (32, 32), (80 * shade, 0, 0)).save(folder / split / name / "0.jpg")
+    return folder
+
+
+@pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "experiments.db"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
+from support.cli_errors import one_error_line
 
 from cnnlab.store import (
     Store,
@@ -35,31 +35,18 @@ def rows(store: Store) -> int:
 
 def refused(result: Any, message: str) -> str:
     assert result.exit_code == 2, result.output
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, result.stderr
-    assert message in errors[0], errors[0]
-    return errors[0]
+    return one_error_line(result.stderr, message)
 
 
 @pytest.fixture
-def images(tmp_path: Path) -> Path:
-    folder = tmp_path / "shapes"
-    for split in ("Training", "Test"):
-        for shade, name in enumerate(("a", "b", "c")):
-            (folder / split / name).mkdir(parents=True)
-            Image.new("RGB", (32, 32), (80 * shade, 0, 0)).save(folder / split / name / "0.jpg")
-    return folder
-
-
-@pytest.fixture
-def trained(store: Store, images: Path) -> dict[str, Any]:
+def trained(store: Store, tiny_images: Path) -> dict[str, Any]:
     """A finished training run with a model.keras and a SavedModel folder recorded."""
     experiment_id = create_experiment(
         store,
         "train",
         model="alexnet",
-        dataset=str(images),
-        spec={"kind": "train", "model": "alexnet", "data": str(images), "input": 32},
+        dataset=str(tiny_images),
+        spec={"kind": "train", "model": "alexnet", "data": str(tiny_images), "input": 32},
         status="done",
     )
     run_dir = store.run_dir(experiment_id)

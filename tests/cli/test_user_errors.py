@@ -18,22 +18,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from support.cli_errors import one_error_line
 
 from cnnlab.data import write_cifar100_archive
 from cnnlab.store import create_experiment, open_store
 
 Invoke = Callable[..., Result]
-
-
-def one_error_line(stderr: str, *fragments: str) -> str:
-    """The single `Error:` line of `stderr`, checked to hold every fragment and no traceback."""
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("Error: "), stderr
-    assert "Traceback" not in stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 def rows(db_path: Path) -> list[tuple[object, ...]]:

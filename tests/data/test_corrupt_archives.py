@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from support.cli_errors import one_error_line
 
 from cnnlab.data import (
     DatasetError,
@@ -27,16 +28,6 @@ from cnnlab.data import (
 from cnnlab.data.cifar100 import CIFAR100_MD5, CIFAR100_SHA256
 
 Invoke = Callable[..., Result]
-
-
-def one_error_line(stderr: str, *fragments: str) -> str:
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("Error: "), stderr
-    assert "Traceback" not in stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 def deflate_start(data: bytes) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
+from support.cli_errors import one_error_line
 
 from cnnlab.engine import CONFIRM_REPEATS, MAX_REPEATS, SpecError, TrainSpec, TransferSpec
 from cnnlab.engine.bench import BenchSpec
@@ -21,28 +21,15 @@ from cnnlab.errors import CnnlabError
 from cnnlab.store import Store, add_artifact, create_experiment, open_store
 
 
-@pytest.fixture
-def images(tmp_path: Path) -> Path:
-    """A Fruits360-layout folder with one tiny JPEG per class and split (enough to submit)."""
-    folder = tmp_path / "shapes"
-    for split in ("Training", "Test"):
-        for shade, name in enumerate(("a", "b", "c")):
-            (folder / split / name).mkdir(parents=True)
-            Image.new("RGB", (32, 32), (80 * shade, 0, 0)).save(folder / split / name / "0.jpg")
-    return folder
-
-
 def rows(db_path: Path) -> int:
     with open_store(db_path) as store:
         return int(store.read("SELECT count(*) FROM experiments")[0][0])
 
 
-def refused(result: Any, message: str) -> None:
+def refused(result: Any, message: str) -> str:
     """Exit code 2 and `message` in the one `Error:` line the command wrote."""
     assert result.exit_code == 2, result.output
-    errors = result.stderr.strip().splitlines()  # click's usage block is not printed either
-    assert len(errors) == 1 and errors[0].startswith("Error: "), result.stderr
-    assert message in errors[0], errors[0]
+    return one_error_line(result.stderr, message)
 
 
 TRAIN_CASES = [
@@ -74,30 +61,30 @@ TRAIN_CASES = [
 
 @pytest.mark.parametrize(("args", "message"), TRAIN_CASES)
 def test_bad_training_values_are_refused_and_queue_nothing(  # type: ignore[no-untyped-def]
-    invoke, db_path: Path, images: Path, args: list[str], message: str
+    invoke, db_path: Path, tiny_images: Path, args: list[str], message: str
 ) -> None:
     before = rows(db_path)
-    result = invoke("train", "-m", "alexnet", "-d", str(images), *args, "--db", str(db_path))
+    result = invoke("train", "-m", "alexnet", "-d", str(tiny_images), *args, "--db", str(db_path))
     refused(result, message)
     assert rows(db_path) == before == 0
 
 
 def test_a_zoo_model_without_a_width_multiplier_refuses_one(  # type: ignore[no-untyped-def]
-    invoke, db_path: Path, images: Path
+    invoke, db_path: Path, tiny_images: Path
 ) -> None:
     result = invoke(
-        "train", "-m", "resnet50", "-d", str(images), "--width", "0.5", "--db", str(db_path)
+        "train", "-m", "resnet50", "-d", str(tiny_images), "--width", "0.5", "--db", str(db_path)
     )
     refused(result, "resnet50 has no width multiplier; leave --width at 1.0 (got 0.5).")
     assert rows(db_path) == 0
 
 
 def test_bad_transfer_values_are_refused_and_queue_nothing(  # type: ignore[no-untyped-def]
-    invoke, db_path: Path, images: Path
+    invoke, db_path: Path, tiny_images: Path
 ) -> None:
     with open_store(db_path) as store:
         parent = create_experiment(
-            store, "train", model="alexnet", spec={"model": "alexnet", "data": str(images)}
+            store, "train", model="alexnet", spec={"model": "alexnet", "data": str(tiny_images)}
         )
     for args, message in (
         (["--lr", "inf"], "The learning rate must be a finite number, got inf."),
@@ -270,10 +257,10 @@ def no_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_many_repeats_without_a_terminal_need_yes(  # type: ignore[no-untyped-def]
-    invoke, db_path: Path, images: Path, no_scheduler: None
+    invoke, db_path: Path, tiny_images: Path, no_scheduler: None
 ) -> None:
     many = str(CONFIRM_REPEATS + 1)
-    base = ["train", "-m", "alexnet", "-d", str(images), "--db", str(db_path)]
+    base = ["train", "-m", "alexnet", "-d", str(tiny_images), "--db", str(db_path)]
     result = invoke(*base, "--repeat", many, env={"CI": "true"})
     refused(result, f"--repeat {many} queues {many} runs, more than {CONFIRM_REPEATS}; pass --yes")
     assert rows(db_path) == 0
@@ -284,10 +271,10 @@ def test_many_repeats_without_a_terminal_need_yes(  # type: ignore[no-untyped-de
 
 
 def test_many_repeats_at_a_terminal_are_asked_about(  # type: ignore[no-untyped-def]
-    invoke, db_path: Path, images: Path, no_scheduler: None, monkeypatch: pytest.MonkeyPatch
+    invoke, db_path: Path, tiny_images: Path, no_scheduler: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("cnnlab.cli.jobs._can_ask", lambda: True)
-    base = ["train", "-m", "alexnet", "-d", str(images), "--db", str(db_path)]
+    base = ["train", "-m", "alexnet", "-d", str(tiny_images), "--db", str(db_path)]
     many = CONFIRM_REPEATS + 5
     declined = invoke(*base, "--repeat", str(many), "--seed", "3", input="n\n")
     assert declined.exit_code == 1
@@ -299,7 +286,7 @@ def test_many_repeats_at_a_terminal_are_asked_about(  # type: ignore[no-untyped-
 
 
 def test_a_real_terminal_is_asked_and_a_no_queues_nothing(  # type: ignore[no-untyped-def]
-    db_path: Path, images: Path
+    db_path: Path, tiny_images: Path
 ) -> None:
     """`_can_ask` is true on a real terminal: a child process on a pseudo-terminal is asked."""
     import os
@@ -310,7 +297,7 @@ def test_a_real_terminal_is_asked_and_a_no_queues_nothing(  # type: ignore[no-un
     leader, follower = pty.openpty()
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "cnnlab", "train", "-m", "alexnet", "-d", str(images),
+            [sys.executable, "-m", "cnnlab", "train", "-m", "alexnet", "-d", str(tiny_images),
              "--repeat", str(CONFIRM_REPEATS + 1), "--db", str(db_path)],
             stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
