@@ -149,5 +149,9 @@ def rm_command(
         click.confirm(
             f"Remove {len(experiments)} experiment(s) ({ids}) and their run folders?", abort=True
         )
+    if active:
+        from cnnlab.engine.control import end_before_removal
+
+        end_before_removal(store, active)  # --force: the jobs stop first, then their rows go
     removed = delete_experiments(store, [e.id for e in experiments])
     click.echo(f"Removed {len(removed)} experiment(s): {', '.join(map(str, removed))}.")

@@ -6,6 +6,7 @@ job, resuming a running one), so a wrong keypress never costs a run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 from cnnlab.config import load_config
@@ -224,6 +225,35 @@ def look_after_jobs(store: Store) -> list[str]:
     except (StoreError, OSError) as exc:
         warnings.append(f"{waiting} queued job(s) wait for a scheduler, which cannot start: {exc}")
     return warnings
+
+
+def end_before_removal(store: Store, experiment_ids: list[int], timeout_s: float = 15.0) -> None:
+    """Stop the running local jobs among `experiment_ids` before their rows and folders go
+    (`rm --force`): SIGTERM (the job ends after its batch), SIGKILL after `timeout_s`. A job
+    left running would keep the GPU and write into a folder that no longer exists."""
+    import os
+    import signal
+    import socket
+    import time
+
+    from cnnlab.engine.liveness import job_process_alive
+
+    here = socket.gethostname()
+    pids = {
+        e.id: e.pid
+        for e in (get_experiment(store, i) for i in experiment_ids)
+        if e.status == "running" and e.backend == LOCAL and e.host == here and e.pid
+    }
+    for pid in pids.values():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(job_process_alive(p, i) for i, p in pids.items()):
+        time.sleep(0.1)
+    for experiment_id, pid in pids.items():
+        if job_process_alive(pid, experiment_id):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
 
 RESUMABLE = ("stopped", "lost", "failed")

@@ -27,8 +27,11 @@ def test_rm_force_of_a_running_job_leaves_the_scheduler_serving(tmp_path: Path) 
     doomed = submit(db, data, "--epochs", "30", "--patience", "-1")
     wait_for(lambda: len(epoch_numbers(db, doomed)) >= 1, what="the first epoch")
     scheduler = _schedulers(db)
+    job_pids = [p for p, m in cnnlab_processes(db).items() if m == "cnnlab.engine.job"]
     removed = cnnlab("rm", str(doomed), "--yes", "--force", "--db", str(db))
     assert removed.returncode == 0, removed.stderr
+    assert job_pids and not set(job_pids) & set(cnnlab_processes(db)), "the job still runs"
+    assert not (tmp_path / "runs" / str(doomed)).exists()
     after = submit(db, data, "--epochs", "2", "--patience", "-1")
     wait_for(lambda: row(db, after)["status"] == "done", timeout=240, what="the next job")
     assert _schedulers(db) == scheduler, "the scheduler died and was replaced"
