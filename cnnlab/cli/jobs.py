@@ -41,6 +41,13 @@ def training_options(fn: F) -> F:
             help="BatchNormalization momentum from scratch (default: the model's).",
         ),
         click.option(
+            "--bn-recalibration",
+            type=int,
+            default=None,
+            help="Training batches BN statistics are recomputed from before each validation "
+            "(0: off; default: the model's).",
+        ),
+        click.option(
             "--optimizer",
             type=click.Choice(["adam", "sgd", "rmsprop"]),
             default="adam",
@@ -137,12 +144,15 @@ def _training(options: dict[str, Any]) -> dict[str, Any]:
         "batch": options["batch"],
         "lr": options["lr"],
         "bn_momentum": options["bn_momentum"],
+        "bn_recalibration": options["bn_recalibration"],
         "patience": None if patience == -1 else patience,  # -5 is refused by the spec
     }
     # Left out, they are the model's training defaults (engine.spec.train_spec fills them).
     defaulted = {key: value for key, value in given.items() if value is not None}
     if patience == -1:
         defaulted["patience"] = None
+    if options["bn_recalibration"] == 0:
+        defaulted["bn_recalibration"] = None
     return {
         **defaulted,
         "epochs": options["epochs"],

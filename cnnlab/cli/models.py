@@ -158,6 +158,12 @@ def _print_training_defaults(defaults: TrainingDefaults) -> None:
         ("batch", str(defaults.batch)),
         ("patience", "off" if defaults.patience is None else f"{defaults.patience} epochs"),
         ("BN momentum", "the architecture's own" if momentum is None else f"{momentum:g}"),
+        (
+            "BN recalibration",
+            "off"
+            if defaults.bn_recalibration is None
+            else f"{defaults.bn_recalibration} batches before each validation",
+        ),
         ("why", defaults.why),
     )
     console = _console()

@@ -62,6 +62,9 @@ class TrainSpec:
     extra: dict[str, Any] = field(default_factory=dict)
     # BatchNormalization momentum when building from scratch; None: the architecture's own.
     bn_momentum: float | None = None
+    # Training batches that BN statistics are recomputed from before each validation
+    # (cnnlab.engine.batchnorm); None: validate with the moving averages as they are.
+    bn_recalibration: int | None = None
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -122,6 +125,8 @@ class TrainSpec:
                 f"The width multiplier must be at most {MAX_WIDTH:g}, got {self.width!r}."
             )
         whole_number(self.seed, "The seed", 0, MAX_SEED)
+        if self.bn_recalibration is not None:
+            whole_number(self.bn_recalibration, "The BN recalibration batches", 1, 10_000)
         if self.bn_momentum is not None:
             _finite(self.bn_momentum, "The BatchNormalization momentum")
             if not 0 < self.bn_momentum < 1:
@@ -218,7 +223,7 @@ def load_attribute(reference: str) -> Any:
 
 # The TrainSpec fields whose value, when a submission leaves them out, is the architecture's own
 # training default (`cnnlab.models.defaults`), written into the spec so a rerun is identical.
-ZOO_DEFAULTED = ("lr", "batch", "patience", "bn_momentum")
+ZOO_DEFAULTED = ("lr", "batch", "patience", "bn_momentum", "bn_recalibration")
 
 
 def train_spec(**values: Any) -> TrainSpec:

@@ -114,7 +114,14 @@ def fit_with_reporting(
     )
     # The loss guard first: a NaN epoch must fail the job before it is reported or checkpointed.
     guard = FailOnInvalidLoss(spec.lr)
-    callbacks: list[Any] = [c for c in (guard, early_stopping, reporting) if c is not None]
+    recalibration = None
+    if spec.bn_recalibration:
+        from cnnlab.engine.batchnorm import RecalibrateBatchNorm
+
+        recalibration = RecalibrateBatchNorm(data.train, spec.bn_recalibration)
+    callbacks: list[Any] = [
+        c for c in (guard, recalibration, early_stopping, reporting) if c is not None
+    ]
     started = time.perf_counter()
     if state.completed_epochs < spec.epochs and not reporter.stop_requested():
         model.fit(
