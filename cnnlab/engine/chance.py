@@ -176,8 +176,9 @@ def _stuck(classes: int, window: list[EpochAccuracy], lr: float | None) -> Chanc
         f"Training accuracy rose to {reached:.1%} while validation accuracy stayed at chance "
         f"({chance_level(classes):.3f} for {classes} classes) in epochs "
         f"{window[0].epoch}-{window[-1].epoch}: likely BatchNormalization moving statistics "
-        "lagging behind the weights with few steps per epoch (momentum too high for so few "
-        "steps: try 0.9, or a smaller batch), a difference between training and inference "
+        "lagging behind the weights with few steps per epoch (try --bn-recalibration 50, "
+        "which recomputes them before each validation, or --bn-momentum 0.9, or more data), a "
+        "difference between training and inference "
         f"(dropout, preprocessing), or a learning rate too high{_lr(lr)}."
     )
     return ChanceWarning(STUCK_AT_CHANCE, sentence, data)

@@ -51,7 +51,7 @@ def test_training_that_climbs_while_validation_stays_at_chance_is_warned_once() 
         "Training accuracy rose to 95.0% while validation accuracy stayed at chance "
         "(0.100 for 10 classes) in epochs 2-4: likely BatchNormalization moving statistics"
     )
-    assert "try 0.9" in sentence
+    assert "--bn-recalibration 50" in sentence
     assert "dropout, preprocessing" in sentence
     assert sentence.endswith("or a learning rate too high (now 0.001).")
     assert change.warning.ending() == (
