@@ -139,19 +139,14 @@ def training_options(fn: F) -> F:
 
 def _training(options: dict[str, Any]) -> dict[str, Any]:
     """Click's option values as TrainSpec fields."""
-    patience = options["patience"]
-    given = {
-        "batch": options["batch"],
-        "lr": options["lr"],
-        "bn_momentum": options["bn_momentum"],
-        "bn_recalibration": options["bn_recalibration"],
-        "patience": None if patience == -1 else patience,  # -5 is refused by the spec
-    }
+    from cnnlab.engine.spec import ZOO_DEFAULTED
+
     # Left out, they are the model's training defaults (engine.spec.train_spec fills them).
-    defaulted = {key: value for key, value in given.items() if value is not None}
-    if patience == -1:
+    defaulted = {key: options[key] for key in ZOO_DEFAULTED if options[key] is not None}
+    # "Off" on the command line (-1 patience, 0 batches) is None in a spec; -5 is refused there.
+    if defaulted.get("patience") == -1:
         defaulted["patience"] = None
-    if options["bn_recalibration"] == 0:
+    if defaulted.get("bn_recalibration") == 0:
         defaulted["bn_recalibration"] = None
     return {
         **defaulted,

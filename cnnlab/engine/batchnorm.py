@@ -19,21 +19,16 @@ from typing import Any
 import keras
 import numpy as np
 
+from cnnlab.models.registry import all_layers
+
 
 def trainable_batch_norms(model: Any) -> list[Any]:
     """The BatchNormalization layers of `model` (nested models too) that are trainable."""
-    found: list[Any] = []
-
-    def walk(layer: Any) -> None:
-        for child in getattr(layer, "layers", ()):
-            if isinstance(child, keras.layers.BatchNormalization):
-                if child.trainable:
-                    found.append(child)
-            else:
-                walk(child)
-
-    walk(model)
-    return found
+    return [
+        layer
+        for layer in all_layers(model)
+        if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
+    ]
 
 
 def recalibrate(model: Any, batches: Any, limit: int) -> int:

@@ -51,8 +51,8 @@ def submit(
     cnnlab.toml; a Slurm job asks for `slurm` (default: the `[slurm]` settings).
     """
     check_runs_folder(store)
-    check_location(store)  # a database on NFS is refused before its row is written
     config = load_config(store.path)
+    check_location(store, config)  # a database on NFS is refused before its row is written
     backend = backend or config.engine.backend
     if backend not in (LOCAL, SLURM):
         raise CnnlabError(f"Unknown backend {backend!r}; choose local or slurm.")

@@ -8,7 +8,7 @@ and nothing in the training code changes.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -64,20 +64,20 @@ class StoreReporter:
         if self.fault is not None:
             raise StoreError(self.fault)
 
-    # What a job must not lose goes through `Store.retrying`: on a full disk the reserve beside
-    # the database is given up once so that the epoch, or the reason the job failed, still lands.
+    def _keep(self, write: Callable[[], object]) -> None:
+        """A write the job must not lose: through `Store.retrying`, so that on a full disk the
+        reserve beside the database is given up once and the epoch, or the reason the job
+        failed, still lands."""
+        self._check()
+        self.store.retrying(write)
 
     def status(self, status: str, *, error: str | None = None, pid: int | None = None) -> None:
-        self._check()
-        self.store.retrying(
-            lambda: set_status(self.store, self.experiment_id, status, error=error, pid=pid)
-        )
+        self._keep(lambda: set_status(self.store, self.experiment_id, status, error=error, pid=pid))
 
     def epoch(
         self, epoch: int, metrics: Mapping[str, float], *, lr: float | None, seconds: float
     ) -> None:
-        self._check()
-        self.store.retrying(
+        self._keep(
             lambda: append_epoch(
                 self.store, self.experiment_id, epoch, metrics, lr=lr, seconds=seconds
             )
@@ -92,20 +92,13 @@ class StoreReporter:
         set_progress(self.store, self.experiment_id, epoch=epoch, step=step, steps=steps)
 
     def event(self, kind: str, message: str = "", data: Mapping[str, Any] | None = None) -> None:
-        self._check()
-        self.store.retrying(
-            lambda: append_event(self.store, self.experiment_id, kind, message, data)
-        )
+        self._keep(lambda: append_event(self.store, self.experiment_id, kind, message, data))
 
     def artifact(self, kind: str, path: Path, meta: Mapping[str, Any] | None = None) -> None:
-        self._check()
-        self.store.retrying(
-            lambda: add_artifact(self.store, self.experiment_id, kind, path, meta=meta)
-        )
+        self._keep(lambda: add_artifact(self.store, self.experiment_id, kind, path, meta=meta))
 
     def summary(self, **fields: Any) -> None:
-        self._check()
-        self.store.retrying(lambda: update_summary(self.store, self.experiment_id, **fields))
+        self._keep(lambda: update_summary(self.store, self.experiment_id, **fields))
 
     def heartbeat(self) -> None:
         self._check()

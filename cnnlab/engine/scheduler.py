@@ -46,6 +46,7 @@ from cnnlab.store import (
 from cnnlab.store.backends import LOCAL, active_on, any_on_backend, claim_next_on, count_running_on
 
 if TYPE_CHECKING:
+    from cnnlab.config import Config
     from cnnlab.engine.slurm import SlurmFollower
 
 POLL_S = 0.25
@@ -135,13 +136,14 @@ def scheduler_status(store: Store) -> SchedulerStatus:
     )
 
 
-def check_location(store: Store) -> str | None:
+def check_location(store: Store, config: Config | None = None) -> str | None:
     """Refuse to serve a database on a network filesystem unless cnnlab.toml allows it.
 
     Raises `NetworkFilesystem` (one sentence: what is unsafe, what to do); returns that
-    sentence as a warning when `store.allow_network_filesystem` is set, else None.
+    sentence as a warning when `store.allow_network_filesystem` is set, else None. `config` is
+    the database's, when the caller has it loaded already.
     """
-    allowed = load_config(store.path).store.allow_network_filesystem
+    allowed = (config or load_config(store.path)).store.allow_network_filesystem
     return check_filesystem(store.path, allow_network=allowed)
 
 

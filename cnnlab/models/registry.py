@@ -263,14 +263,14 @@ def _with_bn_momentum(model: keras.Model, momentum: float | None) -> keras.Model
         return model
     import keras
 
-    for layer in _all_layers(model):
+    for layer in all_layers(model):
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.momentum = float(momentum)
     return model
 
 
-def _all_layers(model: Any) -> Iterator[Any]:
+def all_layers(model: Any) -> Iterator[Any]:
     """Every layer of `model`, inside nested models too."""
     for layer in getattr(model, "layers", ()):
         yield layer
-        yield from _all_layers(layer)
+        yield from all_layers(layer)

@@ -28,7 +28,8 @@ from cnnlab.store.errors import (
 )
 from cnnlab.store.migrations import migrate, unknown_names
 from cnnlab.store.paths import refuse_special_file
-from cnnlab.store.reserve import ensure_reserve, release_reserve, reserve_path
+from cnnlab.store.reserve import SUFFIX as RESERVE_SUFFIX
+from cnnlab.store.reserve import ensure_reserve, release_reserve
 
 T = TypeVar("T")
 
@@ -78,12 +79,7 @@ class Store:
         """Run `write` (one or more store writes); on a full disk, give up the reserve beside
         the database and run it once more, so that what must be recorded (why a job failed, a
         job marked lost, rows deleted to free space) still is."""
-        try:
-            return write()
-        except DiskFull:
-            if not release_reserve(self.path):
-                raise
-            return write()
+        return _with_reserve(self.path, write)
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -112,14 +108,20 @@ def open_store(path: Path | str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT
     `cnnlab.store.reserve`), so that reading, recording failures and `rm` still work.
     """
     path = Path(path).expanduser().absolute()
+    store = _with_reserve(path, lambda: _open(path, busy_timeout_s))
+    ensure_reserve(path)
+    return store
+
+
+def _with_reserve(path: Path, operation: Callable[[], T]) -> T:
+    """Run `operation`; on a full disk give up the reserve beside `path` and run it once more
+    in the room that leaves (without a reserve to give, the error stands)."""
     try:
-        store = _open(path, busy_timeout_s)
+        return operation()
     except DiskFull:
         if not release_reserve(path):
             raise
-        store = _open(path, busy_timeout_s)
-    ensure_reserve(path)
-    return store
+        return operation()
 
 
 def _open(path: Path, busy_timeout_s: float) -> Store:
@@ -212,8 +214,6 @@ def _refuse_newer_schema(path: Path, busy_timeout_s: float) -> None:
 
 
 def _remove_database_files(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", RESERVE_SUFFIX):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{path}{suffix}").unlink()
-    with contextlib.suppress(FileNotFoundError):
-        reserve_path(path).unlink()
