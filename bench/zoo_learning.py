@@ -2,8 +2,8 @@
 
 For each architecture and input size: the best validation accuracy, the epoch it was reached and
 seconds per epoch, on generated images (`cnnlab data synth`), trained the way a job trains
-(`train_spec` for the options, `build_model`, the spec's optimizer, the precise-BN callback when
-the spec asks for it), in one process. "before" is the zoo as it was: Keras' own BatchNorm
+(`train_spec` for the options, then `fresh_model`, `compile_for` and `recalibration_for`, the
+calls a training job makes), in one process. "before" is the zoo as it was: Keras' own BatchNorm
 momentum, no recalibration, lr 1e-3; "after" is the zoo's training defaults
 (`cnnlab.models.defaults`). Chance is 1/classes.
 
@@ -39,27 +39,22 @@ def run(model_name: str, data: Path, size: int, epochs: int, mode: str) -> tuple
     import keras
 
     from cnnlab.data import load_training_data
-    from cnnlab.engine.batchnorm import RecalibrateBatchNorm
     from cnnlab.engine.spec import train_spec
-    from cnnlab.engine.train import _optimizer
-    from cnnlab.models import build_model
+    from cnnlab.engine.train import compile_for, fresh_model, recalibration_for
 
     keras.backend.clear_session()
     if mode == "before":
         spec = train_spec(
-            model=model_name, data=str(data), lr=1e-3, bn_momentum=None, bn_recalibration=None
-        )
+            model=model_name, data=str(data), input=size, lr=1e-3, bn_momentum=None,
+            bn_recalibration=None,
+        )  # fmt: skip
     else:
-        spec = train_spec(model=model_name, data=str(data))
+        spec = train_spec(model=model_name, data=str(data), input=size)
     keras.utils.set_random_seed(1)
     loaded = load_training_data(spec.data, input_size=size, batch=spec.batch, seed=1)
-    model = build_model(model_name, size, loaded.num_classes, bn_momentum=spec.bn_momentum)
-    model.compile(
-        optimizer=_optimizer(spec), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
-    callbacks = []
-    if spec.bn_recalibration:
-        callbacks.append(RecalibrateBatchNorm(loaded.train, spec.bn_recalibration))
+    model = fresh_model(spec, loaded.num_classes)
+    compile_for(spec, model)
+    callbacks = [c for c in (recalibration_for(spec, loaded.train),) if c is not None]
     seconds: list[float] = []
     accuracies: list[float] = []
     for _ in range(epochs):

@@ -41,7 +41,7 @@ def fit_with_reporting(
         ResumableEarlyStopping,
         recorded_accuracies,
     )
-    from cnnlab.models import build_model, count_model
+    from cnnlab.models import count_model
 
     keras.utils.set_random_seed(spec.seed)
     if spec.mixed_precision:
@@ -71,22 +71,8 @@ def fit_with_reporting(
     else:
         state = CheckpointState()
         best_weights = None
-        if build is None:
-            model = build_model(
-                spec.model,
-                spec.input or None,
-                data.num_classes,
-                width=spec.width,
-                bn_momentum=spec.bn_momentum,
-            )
-        else:
-            model = build(data.num_classes)
-        model.compile(
-            optimizer=_optimizer(spec),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-            jit_compile=spec.xla,
-        )
+        model = fresh_model(spec, data.num_classes) if build is None else build(data.num_classes)
+        compile_for(spec, model)
     counts = count_model(model)
     reporter.summary(params=counts.total_params)
     if state.completed_epochs >= spec.epochs:
@@ -114,11 +100,7 @@ def fit_with_reporting(
     )
     # The loss guard first: a NaN epoch must fail the job before it is reported or checkpointed.
     guard = FailOnInvalidLoss(spec.lr)
-    recalibration = None
-    if spec.bn_recalibration:
-        from cnnlab.engine.batchnorm import RecalibrateBatchNorm
-
-        recalibration = RecalibrateBatchNorm(data.train, spec.bn_recalibration)
+    recalibration = recalibration_for(spec, data.train)
     callbacks: list[Any] = [
         c for c in (guard, recalibration, early_stopping, reporting) if c is not None
     ]
@@ -148,6 +130,41 @@ def _default_input(model_name: str) -> int:
     from cnnlab.models import model_spec
 
     return model_spec(model_name).default_input
+
+
+def fresh_model(spec: TrainSpec, num_classes: int) -> Any:
+    """`spec.model` as a from-scratch run builds it (the spec's width and BN momentum)."""
+    from cnnlab.models import build_model
+
+    return build_model(
+        spec.model,
+        spec.input or None,
+        num_classes,
+        width=spec.width,
+        bn_momentum=spec.bn_momentum,
+    )
+
+
+def compile_for(spec: TrainSpec, model: Any) -> None:
+    """Compile `model` with the spec's optimizer, and create the optimizer's variables now:
+    created inside the first traced step they make TensorFlow trace it twice (MobileNetV2 at
+    32 px: 21.5 s before the first step, 15.8 s with them made first)."""
+    model.compile(
+        optimizer=_optimizer(spec),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=spec.xla,
+    )
+    model.optimizer.build(model.trainable_variables)
+
+
+def recalibration_for(spec: TrainSpec, batches: Any) -> Any:
+    """The precise-BN callback the spec asks for (`cnnlab.engine.batchnorm`), or None."""
+    if not spec.bn_recalibration:
+        return None
+    from cnnlab.engine.batchnorm import RecalibrateBatchNorm
+
+    return RecalibrateBatchNorm(batches, spec.bn_recalibration)
 
 
 def _optimizer(spec: TrainSpec) -> Any:

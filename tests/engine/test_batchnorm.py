@@ -58,7 +58,7 @@ def test_the_spec_records_the_zoo_default_and_the_cli_can_turn_it_off(tmp_path) 
 
     spec = train_spec(model="mobilenet_v2", data=str(tmp_path))
     assert spec.bn_recalibration == training_defaults("mobilenet_v2").bn_recalibration == 50
-    assert train_spec(model="alexnet", data=str(tmp_path)).bn_recalibration is None
+    assert train_spec(model="squeezenet", data=str(tmp_path)).bn_recalibration is None
     assert (
         train_spec(model="mobilenet_v2", data=str(tmp_path), bn_recalibration=None).to_dict()[
             "bn_recalibration"
