@@ -46,9 +46,7 @@ def lab(db_path: Path) -> Path:
         add_artifact(store, train, "keras", store.run_dir(train) / "model.keras")
         # Not left queued: a queued row makes `ls` start a real scheduler, which would run it
         # (and adopt the running row below) while the test reads.
-        convert = create_experiment(
-            store, "convert", name="int8", parent_id=train, model="alexnet"
-        )
+        convert = create_experiment(store, "convert", name="int8", parent_id=train, model="alexnet")
         set_status(store, convert, "running")
         set_status(store, convert, "failed", error="Conversion failed: test row.")
         running = create_experiment(store, "train", name="cifar pretrain", model="mobilenet_v2")
