@@ -20,19 +20,23 @@ import pytest
 
 from cnnlab.engine.spec import train_spec
 
-# model -> (input px, width, epochs): the cheapest setting measured to learn clearly.
+# model -> (input px, width, epochs, floor): the cheapest setting measured to learn clearly, and
+# the best validation accuracy it must reach. Chance is 0.333. The floors sit below what was
+# measured on 2 cores (in brackets) and above each architecture's failure: chance for the BN
+# networks, two of three classes (0.667, a dead classifier channel) for the AlexNets and
+# SqueezeNets, which have no BN to keep every class alive.
 SETTINGS = {
-    "alexnet": (40, 0.5, 3),
-    "alexnet_separable": (40, 0.5, 3),
-    "squeezenet": (40, 0.5, 6),
-    "squeezenet_1_1": (40, 0.5, 6),
-    "mobilenet_v1": (32, 1.0, 5),
-    "mobilenet_v2": (32, 1.0, 5),
-    "mobilenet_v3_small": (32, 0.5, 5),
-    "mobilenet_v3_large": (32, 0.5, 5),
+    "alexnet": (40, 0.5, 3, 0.9),  # [1.000]
+    "alexnet_separable": (40, 0.5, 3, 0.9),  # [0.987]
+    "squeezenet": (40, 0.5, 6, 0.9),  # [0.987]
+    "squeezenet_1_1": (40, 0.5, 6, 0.9),  # [0.987]
+    "mobilenet_v1": (32, 1.0, 5, 0.55),  # [0.800]
+    "mobilenet_v2": (32, 1.0, 5, 0.55),  # [0.613, still climbing]
+    "mobilenet_v3_small": (32, 0.5, 5, 0.55),  # [0.880]
+    "mobilenet_v3_large": (32, 0.5, 5, 0.55),  # [0.747]
     # At 32 px (1x1 final maps, drop-connect) both were still below 0.65 after 8 epochs.
-    "efficientnet_b0": (48, 1.0, 5),
-    "efficientnet_lite0": (48, 0.5, 5),
+    "efficientnet_b0": (48, 1.0, 5, 0.55),  # [0.853]
+    "efficientnet_lite0": (48, 0.5, 5, 0.55),  # [0.880]
 }
 # The slowest first, so the two processes finish together.
 ORDER = sorted(SETTINGS, key=lambda name: name.startswith(("alexnet", "squeezenet")))
@@ -47,7 +51,7 @@ def trials(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     write_synthetic_dataset(folder, classes=3, per_class=100, size=48, seed=5)
     specs = []
     for name in ORDER:
-        size, width, epochs = SETTINGS[name]
+        size, width, epochs, _ = SETTINGS[name]
         options = {"width": width} if width != 1.0 else {}
         specs.append(
             train_spec(model=name, data=str(folder), input=size, epochs=epochs, batch=8, **options)
@@ -63,4 +67,4 @@ def test_the_architecture_learns_from_scratch_with_its_defaults(name: str, trial
     trial = trials[name]
     curve = [(e.accuracy, e.val_accuracy) for e in trial.epochs]
     assert trial.chance == pytest.approx(1 / 3)
-    assert trial.best_val_accuracy >= 0.6, curve
+    assert trial.best_val_accuracy >= SETTINGS[name][3], curve
