@@ -85,13 +85,11 @@ def ensure_dataset(folder: Path) -> bool:
 
 def running_demo(store: Store) -> list[int]:
     """Ids of demo jobs still queued or running (one per model), oldest first, else []."""
-    from cnnlab.store import ExperimentQuery, list_experiments
+    from cnnlab.store import ACTIVE_STATUSES, ExperimentQuery, list_experiments
 
     live = list_experiments(
         store,
-        ExperimentQuery(
-            status=("queued", "running"), name_contains=NAME_PREFIX, sort="id", limit=100
-        ),
+        ExperimentQuery(status=ACTIVE_STATUSES, name_contains=NAME_PREFIX, sort="id", limit=100),
     )
     by_model = {e.model: e.id for e in live if e.name == f"{NAME_PREFIX}{e.model}"}
     return [by_model[m] for m in MODELS] if set(MODELS) <= set(by_model) else []

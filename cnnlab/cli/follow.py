@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 POLL_S = 0.2
 LOST_CHECK_S = 5.0
-FINAL = ("done", "failed", "stopped", "lost")
 QUIET_EVENTS = ("checkpoint", "queued")
 
 
@@ -46,7 +45,7 @@ def follow(
 ) -> str:
     """Print epochs and events (and keep printing while `follow`); returns the final status."""
     from cnnlab.cli.context import look_after_jobs
-    from cnnlab.store import get_experiment, list_epochs, list_events
+    from cnnlab.store import Status, get_experiment, list_epochs, list_events
 
     last_epoch = 0
     last_event = 0
@@ -76,7 +75,7 @@ def follow(
                 last_event = new_events[-1].id if new_events else last_event
                 if bar:
                     bar.show(experiment)
-            if not follow or experiment.status in FINAL:
+            if not follow or Status(experiment.status).is_final:
                 return experiment.status
             if time.monotonic() - last_lost_check > LOST_CHECK_S:
                 look_after_jobs(store)  # a killed scheduler must not leave us waiting

@@ -14,6 +14,7 @@ from cnnlab.engine.control import submit
 from cnnlab.engine.convert_spec import MODES, ConvertSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
+    ACTIVE_STATUSES,
     Artifact,
     Experiment,
     Store,
@@ -23,7 +24,6 @@ from cnnlab.store import (
 )
 
 MODEL_KINDS = ("train", "transfer", "import")
-UNFINISHED = ("queued", "running")
 MODEL_FILES = ("saved_model", "keras")  # what a conversion loads (a SavedModel converts first)
 
 
@@ -112,7 +112,7 @@ def submit_conversions(
             ConvertSpec(source_id=experiment_id, mode=mode)  # refuses it with its own sentence
     experiment = get_experiment(store, experiment_id)
     wait_for = None
-    if experiment.status in UNFINISHED and experiment.kind in MODEL_KINDS:
+    if experiment.status in ACTIVE_STATUSES and experiment.kind in MODEL_KINDS:
         wait_for = experiment_id
     else:
         conversion_source(store, experiment_id)

@@ -18,16 +18,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cnnlab.store import Store, append_event, list_epochs, set_status
+from cnnlab.store import JOB_ENDINGS, Store, append_event, list_epochs, set_status
 from cnnlab.store.records import Experiment
 
 ENDING_NAME = "ending.json"
-FINAL = ("done", "stopped", "failed")
 
 
 @dataclass(frozen=True)
 class Ending:
-    status: str  # one of FINAL
+    status: str  # one of JOB_ENDINGS
     message: str  # the final event's sentence
     error: str | None = None  # the row's reason, for failed runs
     pid: int = 0
@@ -60,7 +59,7 @@ def read_ending(run_dir: Path, *, not_before: float = 0.0) -> Ending | None:
         ending = Ending(**data)
     except (OSError, ValueError, TypeError):
         return None
-    if ending.status not in FINAL or ending.at < not_before:
+    if ending.status not in JOB_ENDINGS or ending.at < not_before:
         return None
     return ending
 

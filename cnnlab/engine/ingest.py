@@ -14,6 +14,7 @@ from typing import Any
 from cnnlab.engine.file_reporter import read_records, report_path
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
+    ACTIVE_STATUSES,
     ExperimentQuery,
     Store,
     add_artifact,
@@ -47,7 +48,7 @@ def ingest_report(store: Store, experiment_id: int) -> int:
 def ingest_reports(store: Store) -> int:
     """Apply new lines for every queued or running experiment that reports through files."""
     total = 0
-    query = ExperimentQuery(status=("queued", "running"), limit=10_000)
+    query = ExperimentQuery(status=ACTIVE_STATUSES, limit=10_000)
     for experiment in list_experiments(store, query):
         if experiment.backend != LOCAL:
             total += ingest_report(store, experiment.id)
@@ -70,7 +71,7 @@ def _apply(store: Store, experiment_id: int, record: dict[str, Any] | None) -> N
                 pid=record.get("pid"),
                 host=record.get("host"),
                 error=record.get("error"),
-                expect=("queued", "running"),
+                expect=ACTIVE_STATUSES,
             )
         else:
             # Only a job still live may end itself: a row already marked lost or stopped stays.
@@ -79,7 +80,7 @@ def _apply(store: Store, experiment_id: int, record: dict[str, Any] | None) -> N
                 experiment_id,
                 status,
                 error=record.get("error"),
-                expect=("queued", "running"),
+                expect=ACTIVE_STATUSES,
             )
     elif kind == "epoch":
         append_epoch(

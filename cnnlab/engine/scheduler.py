@@ -31,6 +31,7 @@ from cnnlab.engine.environment import gpu_names
 from cnnlab.engine.liveness import find_job_process, mark_lost
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
+    ACTIVE_STATUSES,
     ExperimentQuery,
     NetworkFilesystem,
     Store,
@@ -249,7 +250,7 @@ class Scheduler:
                 "counting jobs",
                 lambda: bool(
                     self.children
-                    or count_experiments(self.store, ExperimentQuery(status=("queued", "running")))
+                    or count_experiments(self.store, ExperimentQuery(status=ACTIVE_STATUSES))
                 ),
             )
             if busy is None or busy:  # a store it cannot read is no reason to exit

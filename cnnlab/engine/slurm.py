@@ -20,7 +20,14 @@ from cnnlab.config import SlurmConfig
 from cnnlab.engine.file_reporter import report_path, stop_path
 from cnnlab.engine.ingest import ingest_report
 from cnnlab.errors import CnnlabError
-from cnnlab.store import Experiment, Store, append_event, get_experiment, set_status
+from cnnlab.store import (
+    ACTIVE_STATUSES,
+    Experiment,
+    Store,
+    append_event,
+    get_experiment,
+    set_status,
+)
 from cnnlab.store.backends import (
     SUBMITTING,
     active_on,
@@ -339,7 +346,7 @@ class SlurmFollower:
         del self.final_since[experiment.id]
         ingest_report(self.store, experiment.id)  # its very last lines
         current = get_experiment(self.store, experiment.id)
-        if current.status not in ("queued", "running"):
+        if current.status not in ACTIVE_STATUSES:
             return
         if job is None:
             why = f"Slurm no longer knows job {experiment.backend_job_id}"
@@ -348,7 +355,7 @@ class SlurmFollower:
         error = (
             f"Job lost: {why}; `cnnlab resume {experiment.id}` continues from the last checkpoint."
         )
-        if set_status(self.store, experiment.id, "lost", error=error, expect=("queued", "running")):
+        if set_status(self.store, experiment.id, "lost", error=error, expect=ACTIVE_STATUSES):
             append_event(
                 self.store,
                 experiment.id,

@@ -16,7 +16,7 @@ from cnnlab.engine.keras_file import KerasFileInfo, read_keras_file
 from cnnlab.engine.outcome import JobContext, JobOutcome
 from cnnlab.engine.spec import SpecError, TrainSpec, whole_number
 from cnnlab.errors import CnnlabError
-from cnnlab.store import Store, get_experiment, list_artifacts, verify_artifact
+from cnnlab.store import ACTIVE_STATUSES, Store, get_experiment, list_artifacts, verify_artifact
 
 MAX_DROP_LAST = 1000  # layers a new head may replace; the job checks the parent's real count
 _FREEZE = re.compile(r"^(first):(\d+)$|^(layers):(.+)$|^(upto):(.+)$")
@@ -203,7 +203,7 @@ def prepare_transfer(
         )
     wait_for: int | None = None
     if parent.status != "done":
-        if parent.status not in ("queued", "running"):
+        if parent.status not in ACTIVE_STATUSES:
             raise CnnlabError(
                 f"Experiment {source} ended {parent.status}; resume it or pick another parent."
             )

@@ -41,7 +41,6 @@ from cnnlab.store.experiments import (
     SORTABLE,
     ExperimentQuery,
     cancel_orphaned,
-    claim_next_queued,
     count_experiments,
     create_experiment,
     delete_experiments,
@@ -65,6 +64,9 @@ from cnnlab.store.filesystem import (
 from cnnlab.store.history import append_epoch, append_event, list_epochs, list_events
 from cnnlab.store.info import DatabaseInfo, database_info
 from cnnlab.store.records import (
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    JOB_ENDINGS,
     Artifact,
     ArtifactKind,
     Epoch,
@@ -93,8 +95,11 @@ from cnnlab.store.views import (
 )
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "CURVE_METRICS",
     "DEFAULT_DB_NAME",
+    "FINAL_STATUSES",
+    "JOB_ENDINGS",
     "SORTABLE",
     "Artifact",
     "ArtifactChanged",
@@ -134,7 +139,6 @@ __all__ = [
     "cancel_orphaned",
     "check_filesystem",
     "children_of",
-    "claim_next_queued",
     "content_hash",
     "count_experiments",
     "count_group_heads",

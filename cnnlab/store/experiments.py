@@ -171,26 +171,6 @@ def set_status(
     return _update(store, experiment_id, assignments, params, conditions, condition_params)
 
 
-def claim_next_queued(store: Store, *, host: str | None = None) -> Experiment | None:
-    """Atomically take the oldest queued experiment and mark it running (None if none)."""
-    with store.write() as conn:
-        row = conn.execute(
-            "SELECT q.id FROM experiments q LEFT JOIN experiments w ON w.id = q.wait_for"
-            " WHERE q.status = 'queued' AND (q.wait_for IS NULL OR w.status = 'done')"
-            " ORDER BY q.id LIMIT 1"
-        ).fetchone()
-        if row is None:
-            return None
-        now = time.time()
-        conn.execute(
-            "UPDATE experiments SET status = 'running', started_at = coalesce(started_at, ?),"
-            " finished_at = NULL, heartbeat_at = ?, host = ?, pid = NULL, error = NULL,"
-            " stop_requested = 0 WHERE id = ?",
-            (now, now, host or socket.gethostname(), row[0]),
-        )
-    return get_experiment(store, row[0])
-
-
 def update_summary(store: Store, experiment_id: int, **fields: Any) -> None:
     """Set summary columns (best value and epoch, final metrics, epochs run, ...)."""
     unknown = sorted(set(fields) - set(SUMMARY_FIELDS))

@@ -32,7 +32,14 @@ class Status(StrEnum):
 
     @property
     def is_final(self) -> bool:
-        return self in {Status.DONE, Status.FAILED, Status.STOPPED, Status.LOST}
+        return self in FINAL_STATUSES
+
+
+# The status sets, defined once: everything that filters or waits on statuses uses these.
+ACTIVE_STATUSES: tuple[Status, ...] = (Status.QUEUED, Status.RUNNING)
+FINAL_STATUSES: tuple[Status, ...] = tuple(s for s in Status if s not in ACTIVE_STATUSES)
+# What a job process can end itself as; `lost` is only ever decided from outside.
+JOB_ENDINGS: tuple[Status, ...] = tuple(s for s in FINAL_STATUSES if s is not Status.LOST)
 
 
 class ArtifactKind(StrEnum):

@@ -14,10 +14,9 @@ import numpy as np
 import pytest
 from support.waiting import wait_for as support_wait_for
 
-from cnnlab.store import get_detail, get_experiment, list_events, open_store
+from cnnlab.store import FINAL_STATUSES, get_detail, get_experiment, list_events, open_store
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-FINAL = ("done", "failed", "stopped", "lost")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 240.0, what: str = "it") -> None:
@@ -64,7 +63,9 @@ def test_a_three_stage_chain_runs_with_its_lineage(run_cnnlab, chain_folder: Pat
     pretrain, fruits, final = ids["pretrain"][0], ids["fruits"][0], ids["apple-pear-noise"]
     assert len(final) == 2
     store = open_store(db)
-    wait_for(lambda: all(get_experiment(store, i).status in FINAL for i in final), what="chain")
+    wait_for(
+        lambda: all(get_experiment(store, i).status in FINAL_STATUSES for i in final), what="chain"
+    )
 
     for experiment_id in (pretrain, fruits, *final):
         assert get_experiment(store, experiment_id).status == "done"
@@ -142,7 +143,9 @@ def test_a_failed_parent_cancels_its_dependents(  # type: ignore[no-untyped-def]
     shutil.rmtree(data)  # the first stage will fail: its dataset is gone
     ids = json.loads(result.stdout)["stages"]
     store = open_store(db)
-    wait_for(lambda: get_experiment(store, ids["c"][0]).status in FINAL, what="cancellation")
+    wait_for(
+        lambda: get_experiment(store, ids["c"][0]).status in FINAL_STATUSES, what="cancellation"
+    )
     assert get_experiment(store, ids["a"][0]).status == "failed"
     b, c = get_experiment(store, ids["b"][0]), get_experiment(store, ids["c"][0])
     assert (b.status, c.status) == ("stopped", "stopped")

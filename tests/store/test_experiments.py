@@ -15,7 +15,6 @@ from cnnlab.store import (
     append_epoch,
     append_event,
     cancel_orphaned,
-    claim_next_queued,
     count_experiments,
     create_experiment,
     delete_experiments,
@@ -27,6 +26,7 @@ from cnnlab.store import (
     set_status,
     update_summary,
 )
+from cnnlab.store.backends import LOCAL, claim_next_on
 
 
 def test_create_and_get(store: Store) -> None:
@@ -211,7 +211,7 @@ def test_claiming_takes_the_oldest_queued_once(store: Store) -> None:
     first = create_experiment(store, "train")
     second = create_experiment(store, "train")
     create_experiment(store, "train", status="done")
-    claimed = claim_next_queued(store, host="gpu-01")
+    claimed = claim_next_on(store, LOCAL, host="gpu-01")
     assert claimed is not None
     assert (claimed.id, claimed.status, claimed.host, claimed.pid) == (
         first,
@@ -220,10 +220,10 @@ def test_claiming_takes_the_oldest_queued_once(store: Store) -> None:
         None,
     )
     assert claimed.heartbeat_at is not None
-    next_claim = claim_next_queued(store)
+    next_claim = claim_next_on(store, LOCAL, host="gpu-01")
     assert next_claim is not None
     assert next_claim.id == second
-    assert claim_next_queued(store) is None
+    assert claim_next_on(store, LOCAL, host="gpu-01") is None
 
 
 def test_numeric_comparisons_and_roots_only(populated: Store) -> None:
@@ -266,10 +266,10 @@ def test_jobs_waiting_for_another_start_after_it_is_done_or_are_cancelled(store:
     child = create_experiment(store, "transfer", parent_id=parent, wait_for=parent)
     other_parent = create_experiment(store, "train", status="running")
     orphan = create_experiment(store, "convert", wait_for=other_parent)
-    claimed = claim_next_queued(store)
+    claimed = claim_next_on(store, LOCAL, host="gpu-01")
     assert claimed is not None
     assert claimed.id == parent
-    assert claim_next_queued(store) is None  # the child waits
+    assert claim_next_on(store, LOCAL, host="gpu-01") is None  # the child waits
     set_status(store, parent, "done")
     set_status(store, other_parent, "failed", error="boom")
     assert cancel_orphaned(store) == [orphan]
@@ -278,7 +278,7 @@ def test_jobs_waiting_for_another_start_after_it_is_done_or_are_cancelled(store:
     assert cancelled.error == (
         f"Cancelled: experiment {other_parent}, which it waited for, ended failed."
     )
-    next_claim = claim_next_queued(store)
+    next_claim = claim_next_on(store, LOCAL, host="gpu-01")
     assert next_claim is not None
     assert next_claim.id == child
     with pytest.raises(UnknownExperiment):

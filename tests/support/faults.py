@@ -19,12 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cnnlab.store import list_epochs, open_store
+from cnnlab.store import FINAL_STATUSES, list_epochs, open_store
 from cnnlab.store.locks import lock_holders
 from support.waiting import wait_for
 
 TRAIN = ["--model", "alexnet", "--input", "32", "--batch", "8"]
-FINAL = ("done", "failed", "stopped", "lost")
 
 
 def cnnlab(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -241,7 +240,7 @@ def kill_rounds(db: Path, data: Path, rounds: int, seed: int, epochs: int = 4) -
 def _settled(db: Path, job: int) -> bool:
     """`cnnlab ls` settles dead jobs and restarts a killed scheduler, as a user's look would."""
     cnnlab("ls", "--db", str(db))
-    return row(db, job)["status"] in FINAL
+    return row(db, job)["status"] in FINAL_STATUSES
 
 
 def lock_loss_round(base: Path, data: Path, epochs: int = 20) -> list[str]:
@@ -269,7 +268,7 @@ def lock_loss_round(base: Path, data: Path, epochs: int = 20) -> list[str]:
         problems.append(f"experiment {job} ended {ended['status']}: {ended['error']}")
     if epoch_numbers(db, job) != list(range(1, epochs + 1)):
         problems.append(f"experiment {job} has epochs {epoch_numbers(db, job)}")
-    wait_for(lambda: row(db, other)["status"] in FINAL, what="the other job")
+    wait_for(lambda: row(db, other)["status"] in FINAL_STATUSES, what="the other job")
     if row(db, other)["status"] != "done":
         problems.append(f"the other writer's job ended {row(db, other)['status']}")
     cnnlab("engine", "stop", "--db", str(db))
