@@ -11,6 +11,9 @@ import click
 
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
+from cnnlab.cli.params import param_options
+from cnnlab.engine.params import MODEL_AND_DATA, SHARED_TRAINING_PARAMS
+from cnnlab.engine.spec import TrainSpec
 
 if TYPE_CHECKING:
     from cnnlab.store import Store
@@ -19,72 +22,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def training_options(fn: F) -> F:
-    """The options `train` and `transfer` share (the data is required for train only)."""
+    """The options `train` and `transfer` share: the training parameters (declared once, in
+    `cnnlab.engine.params`) and how to submit (repeats, waiting, the backend)."""
     options = [
-        click.option(
-            "--val-split",
-            type=float,
-            default=None,
-            help="Fraction held out for validation when the data has no test split.",
-        ),
-        click.option("--epochs", type=int, default=50, show_default=True),
-        click.option(
-            "--batch", type=int, default=None, help="Batch size (default: the model's; see below)."
-        ),
-        click.option(
-            "--lr", type=float, default=None, help="Learning rate (default: the model's)."
-        ),
-        click.option(
-            "--bn-momentum",
-            type=float,
-            default=None,
-            help="BatchNormalization momentum from scratch (default: the model's).",
-        ),
-        click.option(
-            "--bn-recalibration",
-            type=int,
-            default=None,
-            help="Training batches BN statistics are recomputed from before each validation "
-            "(0: off; default: the model's).",
-        ),
-        click.option(
-            "--optimizer",
-            type=click.Choice(["adam", "sgd", "rmsprop"]),
-            default="adam",
-            show_default=True,
-        ),
-        click.option(
-            "--patience",
-            type=int,
-            default=None,
-            help="Early-stopping patience in epochs (-1: no early stopping; default: the model's).",
-        ),
-        click.option(
-            "--monitor",
-            type=click.Choice(["val_accuracy", "val_loss"]),
-            default="val_accuracy",
-            show_default=True,
-        ),
-        click.option(
-            "--input",
-            "input_size",
-            type=int,
-            default=None,
-            help="Input size in pixels (default: the model's, or the parent's).",
-        ),
-        click.option(
-            "--width", type=float, default=1.0, show_default=True, help="Width multiplier."
-        ),
-        click.option(
-            "--seed",
-            type=int,
-            default=1,
-            show_default=True,
-            help="Random seed (repeats use seed, seed+1, ...).",
-        ),
-        click.option("--name", default="", help="A name to find the run by."),
-        click.option("--mixed-precision", is_flag=True, help="Train in mixed float16 (GPUs)."),
-        click.option("--xla", is_flag=True, help="Compile the training step with XLA."),
         click.option(
             "--repeat",
             type=int,
@@ -134,33 +74,15 @@ def training_options(fn: F) -> F:
     ]
     for option in reversed(options):
         fn = option(fn)
-    return fn
+    return param_options(SHARED_TRAINING_PARAMS, TrainSpec)(fn)
 
 
 def _training(options: dict[str, Any]) -> dict[str, Any]:
-    """Click's option values as TrainSpec fields."""
-    from cnnlab.engine.spec import ZOO_DEFAULTED
+    """Click's option values as TrainSpec fields; those left out of `ZOO_DEFAULTED` are the
+    model's training defaults (engine.spec.train_spec fills them)."""
+    from cnnlab.engine.params import SHARED_TRAINING_PARAMS, spec_values
 
-    # Left out, they are the model's training defaults (engine.spec.train_spec fills them).
-    defaulted = {key: options[key] for key in ZOO_DEFAULTED if options[key] is not None}
-    # "Off" on the command line (-1 patience, 0 batches) is None in a spec; -5 is refused there.
-    if defaulted.get("patience") == -1:
-        defaulted["patience"] = None
-    if defaulted.get("bn_recalibration") == 0:
-        defaulted["bn_recalibration"] = None
-    return {
-        **defaulted,
-        "epochs": options["epochs"],
-        "optimizer": options["optimizer"],
-        "monitor": options["monitor"],
-        "val_split": options["val_split"],
-        "input": options["input_size"],
-        "width": options["width"],
-        "seed": options["seed"],
-        "name": options["name"],
-        "mixed_precision": options["mixed_precision"],
-        "xla": options["xla"],
-    }
+    return spec_values(SHARED_TRAINING_PARAMS, options)
 
 
 def _backend(store: Store, options: dict[str, Any]) -> tuple[str | None, Any]:
@@ -263,26 +185,21 @@ def _queue_and_report(
         sys.exit(0 if all(status == "done" for status in statuses) else 1)
 
 
+def train_spec_from_options(options: dict[str, Any]) -> TrainSpec:
+    """What `cnnlab train` queues for its parsed options (the TUI's form plans the same way)."""
+    from cnnlab.engine.params import TRAINING_PARAMS, spec_values
+    from cnnlab.engine.plan import plan_train
+
+    return plan_train(**spec_values(TRAINING_PARAMS, options))
+
+
 @click.command("train")
-@click.option("--model", "-m", required=True, help="Model from the zoo (`cnnlab models`).")
-@click.option(
-    "--data",
-    "-d",
-    required=True,
-    help="Dataset: a Fruits360-layout folder, a folder of class folders, or CIFAR100"
-    " (PATH#regroup=...;per_class=N to regroup classes).",
-)
+@param_options(MODEL_AND_DATA, TrainSpec)
 @training_options
 @click.pass_context
-def train_command(ctx: click.Context, /, model: str, data: str, **options: Any) -> None:
+def train_command(ctx: click.Context, /, **options: Any) -> None:
     """Queue a training run; it runs in the background and survives logging out."""
-    from cnnlab.data import validate_data_spec
-    from cnnlab.engine.spec import train_spec
-    from cnnlab.models import model_spec, resolve_input_shape
-
-    resolve_input_shape(model_spec(model), options["input_size"])
-    data = validate_data_spec(data, val_split=options["val_split"])
-    spec = train_spec(model=model, data=data, **_training(options))
+    spec = train_spec_from_options(options)
     _queue_and_report(ctx, open_db(ctx, options["db"]), spec, options)
 
 

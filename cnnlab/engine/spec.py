@@ -113,6 +113,8 @@ class TrainSpec:
             or not isinstance(self.input, int)
             or not MIN_INPUT <= self.input <= MAX_INPUT
         ):
+            if self.kind == "train" and type(self.input) is int and self.input < MIN_INPUT:
+                self._check_zoo_model()  # the model's own minimum says more than ours
             raise SpecError(
                 f"The input size must be a whole number of pixels from {MIN_INPUT} to "
                 f"{MAX_INPUT:,}, got {self.input!r}."

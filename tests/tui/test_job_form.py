@@ -16,9 +16,11 @@ from .helpers import home, until
 
 
 def dataset(root: Path) -> Path:
-    for name in ("apple", "pear", "plum"):
-        (root / "Training" / name).mkdir(parents=True)
-        (root / "Training" / name / "0.jpg").write_bytes(b"\xff\xd8\xff")
+    """A Fruits360 layout (Training/ and Test/) of three classes; no image is read."""
+    for split in ("Training", "Test"):
+        for name in ("apple", "pear", "plum"):
+            (root / split / name).mkdir(parents=True)
+            (root / split / name / "0.jpg").write_bytes(b"\xff\xd8\xff")
     return root
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cnnlab.engine.plan import check_data
 from cnnlab.models.defaults import training_defaults
 from cnnlab.tui.charts import Series, render_chart
-from cnnlab.tui.datasets import check_dataset_path
 from cnnlab.tui.job_fields import build_spec, command_line, values_from_spec
 from cnnlab.tui.text import duration_text, step_bar
 
@@ -33,12 +33,19 @@ def test_chart_has_the_requested_size_and_draws_every_curve() -> None:
 
 
 def test_dataset_check(tmp_path: Path) -> None:
-    assert not check_dataset_path(str(tmp_path / "nowhere")).ok
-    for name in ("apple", "pear"):
-        (tmp_path / "Training" / name).mkdir(parents=True)
-        (tmp_path / "Training" / name / "1.jpg").write_bytes(b"\xff\xd8\xff")
-    check = check_dataset_path(str(tmp_path))
-    assert check.ok and check.classes == 2 and "Training/Test" in check.message
+    assert not check_data(str(tmp_path / "nowhere")).ok
+    for split in ("Training", "Test"):
+        for name in ("apple", "pear", "plum"):
+            (tmp_path / split / name).mkdir(parents=True)
+            (tmp_path / split / name / "1.jpg").write_bytes(b"\xff\xd8\xff")
+    check = check_data(str(tmp_path))
+    assert check.ok and check.classes == 3, check
+    assert check.data == str(tmp_path.resolve())
+    # A regroup spec, which `cnnlab train` accepts, is accepted here too (the form's old
+    # checker refused it), and a name the data layer does not know is not.
+    regrouped = check_data(f"{tmp_path}#regroup=pome=apple|pear,stone=plum")
+    assert regrouped.ok and regrouped.classes == 2, regrouped
+    assert not check_data("synthetic").ok
 
 
 def test_form_fields_build_a_spec_and_a_command_line(tmp_path: Path) -> None:

@@ -15,12 +15,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from cnnlab.errors import CnnlabError
-from cnnlab.tui.datasets import DatasetCheck, check_dataset_path
-from cnnlab.tui.job_fields import FIELDS, build_spec, command_line, values_from_spec
+from cnnlab.engine.plan import DataCheck, check_data
+from cnnlab.tui.job_fields import (
+    CHOICES,
+    FIELDS,
+    build_spec,
+    command_line,
+    parse_fields,
+    values_from_spec,
+)
 from cnnlab.tui.screens.base import WorkerReports
-
-CHOICE_FIELDS = ("model", "optimizer", "monitor")
 
 
 class JobForm(WorkerReports, ModalScreen[int | None]):
@@ -36,23 +40,19 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
         super().__init__()
         self.initial = values_from_spec(spec or {})
         self.errors: dict[str, str] = {}
-        self.dataset: DatasetCheck | None = None
+        self.dataset: DataCheck | None = None
         self.clone = spec is not None
 
     def compose(self) -> ComposeResult:
-        from cnnlab.engine.spec import MONITORS, OPTIMIZERS
-        from cnnlab.models import MODEL_NAMES
-
-        options = {"model": MODEL_NAMES, "optimizer": OPTIMIZERS, "monitor": MONITORS}
         with Vertical(id="dialog"):
             yield Static("Clone with edits" if self.clone else "New training job", id="title")
             with VerticalScroll(id="fields"):
                 for field in FIELDS:
                     with Horizontal(classes="field"):
                         yield Label(field.label, classes="label")
-                        if field.name in CHOICE_FIELDS:
+                        if field.name in CHOICES:
                             yield Select(
-                                [(name, name) for name in options[field.name]],
+                                [(name, name) for name in CHOICES[field.name]],
                                 value=self.initial[field.name],
                                 allow_blank=False,
                                 compact=True,
@@ -95,14 +95,10 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
     def refresh_form(self) -> None:
         """Re-check every field but the dataset (checked in a worker) and redraw the hints."""
         values = self.values()
-        self.errors = {}
-        for field in FIELDS:
-            if field.name == "data":
-                continue
-            try:
-                field.parse(values[field.name])
-            except CnnlabError as exc:
-                self.errors[field.name] = str(exc)
+        # The dataset is checked in a worker; a stand-in lets the other fields be checked
+        # against the spec's rules meanwhile.
+        _, self.errors = parse_fields({**values, "data": values["data"].strip() or "?"})
+        self.errors.pop("data", None)
         if self.dataset is not None and not self.dataset.ok:
             self.errors["data"] = self.dataset.message
         for field in FIELDS:
@@ -137,9 +133,14 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
             "lr": f"{defaults.lr:g}",
             "patience": "none" if defaults.patience is None else str(defaults.patience),
             "bn_momentum": "its own" if defaults.bn_momentum is None else f"{defaults.bn_momentum}",
+            "bn_recalibration": "off"
+            if defaults.bn_recalibration is None
+            else f"{defaults.bn_recalibration} batches",
         }
         for name, text in shown.items():
-            self.query_one(f"#{name}", Input).placeholder = f"{text} (model's)"
+            off = next(p.off for p in FIELDS if p.name == name)
+            hint = "" if off is None else f"; {off}: off"
+            self.query_one(f"#{name}", Input).placeholder = f"{text} (model's{hint})"
         if self.lab.count_params is not None and "input" not in self.errors:
             classes = self.dataset.classes if self.dataset and self.dataset.classes else None
             self.count_params(values["model"], values["input"], classes, values["width"])
@@ -153,8 +154,8 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
         self.refresh_form()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dataset", description="data")
-    def check_dataset(self, text: str) -> DatasetCheck:
-        return check_dataset_path(text)
+    def check_dataset(self, text: str) -> DataCheck:
+        return check_data(text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="params", description="params")
     def count_params(self, model: str, input_text: str, classes: int | None, width: str) -> str:
@@ -171,7 +172,7 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
     def worker_done(self, group: str, result: Any) -> None:
         if group == "dataset":
             self.dataset = result
-            assert isinstance(result, DatasetCheck)
+            assert isinstance(result, DataCheck)
             # A problem shows as the field's error; the info line says what was found.
             info = Text(result.message, style="green") if result.ok else ""
             self.query_one("#data-info", Static).update(info)

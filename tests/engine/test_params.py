@@ -1,0 +1,129 @@
+"""Each job parameter is declared once: the click option, the form field and the spec agree.
+
+Walks every declared parameter through the real `cnnlab train` and `cnnlab transfer` commands
+(click's own parser) and the TUI's training form fields, and submits the same requests through
+the CLI's parser and the form's text to check they plan identical specs (issue 14, items 1-2).
+No TensorFlow, no terminal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from pathlib import Path
+
+import click
+import pytest
+
+from cnnlab.cli.jobs import train_command, train_spec_from_options, transfer_command
+from cnnlab.engine.params import (
+    MODEL_DEFAULT,
+    PARAMS,
+    SHARED_TRAINING_PARAMS,
+    SPEC_CLASSES,
+    Param,
+    parse_text,
+    spec_default,
+)
+from cnnlab.engine.spec import ZOO_DEFAULTED
+from cnnlab.tui import job_fields
+
+ALL = [(kind, p) for kind, params in PARAMS.items() for p in params]
+
+
+def options_of(command: click.Command) -> dict[str, click.Option]:
+    return {o.name: o for o in command.params if isinstance(o, click.Option) and o.name}
+
+
+@pytest.mark.parametrize(("kind", "param"), ALL, ids=[f"{k}.{p.name}" for k, p in ALL])
+def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
+    spec_class = SPEC_CLASSES[kind]
+    spec_fields = {f.name: f for f in dataclasses.fields(spec_class)}
+    assert param.name in spec_fields, f"{spec_class.__name__} has no field {param.name}"
+    commands = [train_command]
+    if param in SHARED_TRAINING_PARAMS:
+        commands.append(transfer_command)
+    for command in commands:
+        option = options_of(command)[param.name]
+        default = option.get_default(click.Context(command))
+        assert param.flag in option.opts
+        assert option.help == param.help
+        if param.type is bool:
+            assert option.is_flag
+            assert default is False and spec_default(spec_class, param) is False
+            continue
+        if param.choices:
+            assert isinstance(option.type, click.Choice)
+            assert tuple(option.type.choices) == param.choices
+        else:
+            expected = {int: click.INT, float: click.FLOAT, str: click.STRING}[param.type]
+            assert option.type == expected
+        if param.required:
+            assert option.required
+        elif param.name in ZOO_DEFAULTED:
+            assert default is None
+        else:
+            assert default == spec_default(spec_class, param)
+    fields = {p.name: p for p in job_fields.FIELDS}
+    if param.label:
+        # The form shows it, starting from the same default the option has.
+        assert param.name in fields
+        text = job_fields.values_from_spec({})[param.name]
+        if param.name in ZOO_DEFAULTED:
+            assert parse_text(spec_class, param, text) is MODEL_DEFAULT
+        elif not param.required:
+            assert parse_text(spec_class, param, text) == spec_default(spec_class, param)
+        if param.choices:
+            assert job_fields.CHOICES[param.name] == param.choices
+    else:
+        assert param.name not in fields
+
+
+def dataset(root: Path) -> Path:
+    for split in ("Training", "Test"):
+        for name in ("apple", "pear"):
+            (root / split / name).mkdir(parents=True)
+            (root / split / name / "0.jpg").write_bytes(b"\xff\xd8\xff")
+    return root
+
+
+REQUESTS: list[dict[str, str]] = [
+    {"model": "mobilenet_v2"},
+    {"model": "alexnet", "epochs": "3", "patience": "-1", "monitor": "loss", "seed": "7"},
+    {"model": "squeezenet", "lr": "0.01", "batch": "16", "input": "64", "name": "x y"},
+    {"model": "mobilenet_v1", "bn_recalibration": "0", "bn_momentum": "0.99", "width": "0.5"},
+    {"model": "efficientnet_b0", "val_split": "0.2", "optimizer": "sgd"},
+]
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: r["model"])
+def test_the_cli_and_the_form_plan_the_same_spec(tmp_path: Path, request_: dict[str, str]) -> None:
+    data = dataset(tmp_path / "fruits")
+    wanted = {"data": str(data), **request_}
+    argv = [arg for name, text in wanted.items() for arg in (f"--{name.replace('_', '-')}", text)]
+    with train_command.make_context("train", argv) as ctx:
+        from_cli = train_spec_from_options(dict(ctx.params))
+    values = job_fields.values_from_spec({})
+    values.update(wanted)
+    from_form, errors = job_fields.build_spec(values)
+    assert errors == {}
+    assert from_form is not None
+    assert from_form.to_dict() == from_cli.to_dict()
+    # What the form shows as the equivalent command plans the same spec again.
+    shown = shlex.split(job_fields.command_line(values))[2:]
+    with train_command.make_context("train", shown) as ctx:
+        assert train_spec_from_options(dict(ctx.params)).to_dict() == from_form.to_dict()
+
+
+def test_form_errors_are_the_specs_and_name_their_field(tmp_path: Path) -> None:
+    data = str(dataset(tmp_path))
+    values = job_fields.values_from_spec({"model": "efficientnet_b0", "data": data})
+    values |= {"lr": "11", "seed": "-1", "width": "2", "epochs": "x"}
+    spec, errors = job_fields.build_spec(values)
+    assert spec is None
+    assert errors == {
+        "lr": "The learning rate must be at most 10, got 11.0; 1e-4 to 1e-1 is usual.",
+        "seed": "The seed must be at least 0, got -1.",
+        "width": "efficientnet_b0 has no width multiplier; leave --width at 1.0 (got 2.0).",
+        "epochs": "Epochs must be a whole number.",
+    }
