@@ -1,6 +1,9 @@
 """The training job: build (or resume) the model, fit with early stopping, save and export.
 
-This is the only engine module that imports TensorFlow, and only the job process imports it.
+It imports TensorFlow only inside its functions, and so do the transfer, convert and trial
+modules; callbacks.py and batchnorm.py import Keras at their top and are imported only from
+inside this module's functions, so nothing the CLI or the TUI imports loads TensorFlow (a test
+proves it).
 """
 
 from __future__ import annotations

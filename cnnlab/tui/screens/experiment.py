@@ -5,7 +5,7 @@ all growing live, with stop, resume, clone-with-edits and delete.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -400,7 +400,7 @@ class ExperimentScreen(LabScreen):
     # Actions -------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="action", description="act")
-    def act(self, what: str) -> tuple[str, bool]:
+    def act(self, what: Literal["stop", "resume", "delete"]) -> tuple[str, bool]:
         from cnnlab import engine
         from cnnlab.store import delete_experiments
 
@@ -411,8 +411,10 @@ class ExperimentScreen(LabScreen):
         if what == "resume":
             engine.resume(store, experiment_id)
             return f"Experiment {experiment_id} queued to resume.", False
-        delete_experiments(store, [experiment_id])
-        return f"Deleted experiment {experiment_id}.", True
+        if what == "delete":
+            delete_experiments(store, [experiment_id])
+            return f"Deleted experiment {experiment_id}.", True
+        raise ValueError(f"Unknown action {what!r}")  # never delete on a typo
 
     def action_stop(self) -> None:
         self.act("stop")
