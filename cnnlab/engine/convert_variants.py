@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cnnlab.report.latency import mobile_ai_score
 from cnnlab.store import (
     Artifact,
     ExperimentQuery,
@@ -117,15 +118,3 @@ def _latencies_ms(store: Store, experiment_id: int) -> dict[int, float]:
             if run.artifact_id is not None and run.mean_us is not None:
                 latencies[run.artifact_id] = run.mean_us / 1000.0  # the newest run wins
     return latencies
-
-
-def mobile_ai_score(top1: float, top3: float, runtime_ms: float) -> float:
-    """Paper 003's Mobile AI 2021 score, `2^((top1 - 96) + (top3 - 99)) / runtime` with C = 1.
-
-    Accuracies are fractions here (0.925 for 92.5%), as cnnlab stores them; the formula takes
-    percentages. `runtime_ms` is the mean latency in milliseconds.
-    """
-    if runtime_ms <= 0:
-        raise ValueError(f"runtime must be positive, got {runtime_ms!r} ms")
-    exponent = (top1 * 100 - 96.0) + (top3 * 100 - 99.0)
-    return float(2.0**exponent / runtime_ms)

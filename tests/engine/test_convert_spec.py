@@ -7,7 +7,7 @@ import pytest
 from cnnlab.engine import SpecError, spec_from_dict
 from cnnlab.engine.convert_errors import explain, layer_from_scope, unconvertible_ops
 from cnnlab.engine.convert_spec import ConvertSpec, ImportSpec
-from cnnlab.engine.convert_variants import mobile_ai_score
+from cnnlab.report.latency import mobile_ai_score
 
 # Cut from a real TensorFlow 2.21 converter failure (one flex op, one with no kernel at all).
 _ERF = 'fused["Erf:", "functional_1_1/my_erf_1/Erf@__inference___call___814"]'

@@ -14,6 +14,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from cnnlab.report.latency import read_latency
 from cnnlab.store import (
     BenchRun,
     Device,
@@ -25,7 +26,7 @@ from cnnlab.store import (
 )
 from cnnlab.tui.histogram import HistogramPanel, LatencyHistogram, render_histogram
 from cnnlab.tui.screens.experiment import ExperimentScreen
-from cnnlab.tui.screens.latency import LatencyScreen, read_latency
+from cnnlab.tui.screens.latency import LatencyScreen
 
 from .conftest import MakeApp
 from .helpers import home, until
