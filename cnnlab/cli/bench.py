@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
+from cnnlab.cli.params import param_options
+from cnnlab.engine.bench import BenchSpec
+from cnnlab.engine.params import BENCH_PARAMS, spec_values
 
 
 @click.command("bench")
@@ -21,38 +25,20 @@ from cnnlab.cli.follow import follow
     show_default=True,
     help="host, an adb serial, or all (repeat or comma-separate).",
 )
-@click.option("--runs", type=int, default=100, show_default=True, help="Timed runs (samples).")
-@click.option("--warmup", type=int, default=10, show_default=True, help="Discarded runs first.")
-@click.option("--threads", type=int, default=None, help="Interpreter threads.")
-@click.option(
-    "--delegate",
-    type=click.Choice(["cpu", "xnnpack", "gpu", "nnapi"]),
-    default="cpu",
-    show_default=True,
-)
-@click.option("--cpu-mask", default=None, help="Pin to these cores (hex, e.g. f0; phones).")
-@click.option(
-    "--cold",
-    is_flag=True,
-    help="Each sample a fresh process, model loading included (as paper 001).",
-)
+@param_options(BENCH_PARAMS, BenchSpec)
 @click.option("--wait", is_flag=True, help="Follow the jobs; exit 0 only if all end done.")
 @json_option
 @db_option
 @click.pass_context
 def bench_command(
     ctx: click.Context,
+    /,
     target: str,
     devices: tuple[str, ...],
-    runs: int,
-    warmup: int,
-    threads: int | None,
-    delegate: str,
-    cpu_mask: str | None,
-    cold: bool,
     wait: bool,
     as_json: bool,
     db: Path | None,
+    **options: Any,
 ) -> None:
     """Measure the TFLite models of TARGET (an experiment id, or artifact:ID) on devices."""
     from cnnlab.engine.bench import expand_devices, plan_bench, submit_bench
@@ -60,17 +46,7 @@ def bench_command(
     store = open_db(ctx, db)
     serials = [part.strip() for value in devices for part in value.split(",") if part.strip()]
     serials = expand_devices(store, serials)
-    plans = plan_bench(
-        store,
-        target,
-        serials,
-        runs=runs,
-        warmup=warmup,
-        threads=threads,
-        delegate=delegate,
-        cpu_mask=cpu_mask,
-        cold=cold,
-    )
+    plans = plan_bench(store, target, serials, **spec_values(BENCH_PARAMS, options))
     ids = submit_bench(store, plans)
     if as_json and not wait:
         print_json({"ids": ids, "status": "queued"})

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cnnlab.engine.bench import DELEGATES, BenchSpec
 from cnnlab.engine.spec import MONITORS, OPTIMIZERS, ZOO_DEFAULTED, SpecError, TrainSpec
 
 
@@ -130,8 +131,32 @@ SHARED_TRAINING_PARAMS: tuple[Param, ...] = (
     Param("xla", bool, "Compile the training step with XLA."),
 )
 TRAINING_PARAMS = MODEL_AND_DATA + SHARED_TRAINING_PARAMS
-PARAMS = {"train": TRAINING_PARAMS}
-SPEC_CLASSES: dict[str, type] = {"train": TrainSpec}
+
+# A benchmark's options (its target and devices are arguments: one spec per model and device).
+BENCH_PARAMS: tuple[Param, ...] = (
+    Param("runs", int, "Timed runs (samples).", label="Runs", placeholder="timed runs (samples)"),
+    Param("warmup", int, "Discarded runs first.", label="Warm-up", placeholder="discarded first"),
+    Param(
+        "threads", int, "Interpreter threads.", label="Threads", placeholder="interpreter default"
+    ),
+    Param("delegate", str, "Where the model runs.", label="Delegate", choices=DELEGATES),
+    Param(
+        "cpu_mask",
+        str,
+        "Pin to these cores (hex, e.g. f0; phones).",
+        label="CPU mask",
+        placeholder="hex, e.g. f0 (phones)",
+    ),
+    Param(
+        "cold",
+        bool,
+        "Each sample a fresh process, model loading included (as paper 001).",
+        label="cold: each sample a fresh process, loading included",
+    ),
+)
+
+PARAMS = {"train": TRAINING_PARAMS, "bench": BENCH_PARAMS}
+SPEC_CLASSES: dict[str, type] = {"train": TrainSpec, "bench": BenchSpec}
 
 
 class ModelDefault:
@@ -160,12 +185,15 @@ def spec_values(params: tuple[Param, ...], options: Mapping[str, Any]) -> dict[s
     return {name: value for name, value in values.items() if value is not MODEL_DEFAULT}
 
 
-def parse_text(spec_class: type, param: Param, text: str) -> Any:
+def parse_text(spec_class: type, param: Param, text: str | bool) -> Any:
     """What a form field's text means: a value of the parameter's type, None, or MODEL_DEFAULT.
 
     Empty is what leaving the option out means: the model's default, or the spec's. Only the
-    type is checked here; whether the value is allowed is the spec's to say.
+    type is checked here; whether the value is allowed is the spec's to say. A checkbox gives
+    its bool as it is.
     """
+    if isinstance(text, bool):
+        return text
     text = text.strip()
     what = param.label or param.name
     if not text:
@@ -212,16 +240,21 @@ def default_text(spec_class: type, param: Param) -> str:
 
 
 def command_line(
-    command: str, params: tuple[Param, ...], spec_class: type, values: Mapping[str, str]
+    leading: Sequence[str],
+    params: tuple[Param, ...],
+    spec_class: type,
+    values: Mapping[str, str | bool],
 ) -> str:
-    """`cnnlab COMMAND ...` for form text: required parameters, then those that differ."""
-    parts = ["cnnlab", *command.split()]
+    """`cnnlab LEADING... --option value ...` for form text: the leading words (the command and
+    its arguments), the required parameters, then those that differ from their defaults."""
+    parts = ["cnnlab", *leading]
     for param in params:
-        text = values.get(param.name, "").strip()
+        given = values.get(param.name, "")
         if param.type is bool:
-            if text and parse_text(spec_class, param, text) is True:
+            if given is True or (isinstance(given, str) and parse_text(spec_class, param, given)):
                 parts.append(param.flag)
             continue
+        text = str(given).strip()
         if text in ("none", "off") and param.off is not None:
             text = str(param.off)
         if param.required or (text and text != default_text(spec_class, param)):
@@ -233,7 +266,10 @@ Validator = Callable[[dict[str, Any]], Any]
 
 
 def field_errors(
-    params: tuple[Param, ...], spec_class: type, values: Mapping[str, str], build: Validator
+    params: tuple[Param, ...],
+    spec_class: type,
+    values: Mapping[str, str | bool],
+    build: Validator,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Each field's problem, by name, for form text; and the parsed values.
 
@@ -254,7 +290,7 @@ def field_errors(
     try:
         build(base)
     except SpecError as exc:  # the required ones alone are wrong (an unknown model)
-        errors[next(p.name for p in params if p.required)] = str(exc)
+        errors[next((p.name for p in params if p.required), "form")] = str(exc)
         return parsed, errors
     for param in params:
         if param.name in errors or param.required:

@@ -82,4 +82,4 @@ def build_spec(values: Mapping[str, str]) -> tuple[TrainSpec | None, dict[str, s
 
 def command_line(values: Mapping[str, str]) -> str:
     """`cnnlab train ...` with the options that differ from the defaults."""
-    return params_command_line("train", FIELDS, TrainSpec, values)
+    return params_command_line(["train"], FIELDS, TrainSpec, values)

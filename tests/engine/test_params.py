@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 import pytest
 
+from cnnlab.cli.bench import bench_command
 from cnnlab.cli.jobs import train_command, train_spec_from_options, transfer_command
 from cnnlab.engine.params import (
     MODEL_DEFAULT,
@@ -22,11 +23,13 @@ from cnnlab.engine.params import (
     SHARED_TRAINING_PARAMS,
     SPEC_CLASSES,
     Param,
+    default_text,
     parse_text,
     spec_default,
 )
 from cnnlab.engine.spec import ZOO_DEFAULTED
 from cnnlab.tui import job_fields
+from cnnlab.tui.screens import bench_form
 
 ALL = [(kind, p) for kind, params in PARAMS.items() for p in params]
 
@@ -40,7 +43,7 @@ def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
     spec_class = SPEC_CLASSES[kind]
     spec_fields = {f.name: f for f in dataclasses.fields(spec_class)}
     assert param.name in spec_fields, f"{spec_class.__name__} has no field {param.name}"
-    commands = [train_command]
+    commands = {"train": [train_command], "bench": [bench_command]}[kind]
     if param in SHARED_TRAINING_PARAMS:
         commands.append(transfer_command)
     for command in commands:
@@ -64,17 +67,24 @@ def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
             assert default is None
         else:
             assert default == spec_default(spec_class, param)
-    fields = {p.name: p for p in job_fields.FIELDS}
+    if kind == "train":
+        fields = {p.name for p in job_fields.FIELDS}
+        initial = job_fields.values_from_spec({})
+        choices = job_fields.CHOICES
+    else:  # the bench form: text inputs, the delegate's Select and the cold Checkbox
+        fields = {p.name for p in bench_form.TEXT_PARAMS} | {"delegate", "cold"}
+        initial = {p.name: default_text(spec_class, p) for p in bench_form.BENCH_PARAMS}
+        choices = {p.name: p.choices for p in bench_form.BENCH_PARAMS if p.choices}
     if param.label:
         # The form shows it, starting from the same default the option has.
         assert param.name in fields
-        text = job_fields.values_from_spec({})[param.name]
+        text = initial[param.name]
         if param.name in ZOO_DEFAULTED:
             assert parse_text(spec_class, param, text) is MODEL_DEFAULT
-        elif not param.required:
+        elif not param.required and param.type is not bool:
             assert parse_text(spec_class, param, text) == spec_default(spec_class, param)
         if param.choices:
-            assert job_fields.CHOICES[param.name] == param.choices
+            assert choices[param.name] == param.choices
     else:
         assert param.name not in fields
 
@@ -127,3 +137,29 @@ def test_form_errors_are_the_specs_and_name_their_field(tmp_path: Path) -> None:
         "width": "efficientnet_b0 has no width multiplier; leave --width at 1.0 (got 2.0).",
         "epochs": "Epochs must be a whole number.",
     }
+
+
+def test_bench_form_errors_are_the_specs_and_name_their_field() -> None:
+    base: dict[str, str | bool] = {
+        "target": "3", "devices": "host", "runs": "100", "warmup": "10", "threads": "",
+        "cpu_mask": "", "delegate": "cpu", "cold": False,
+    }  # fmt: skip
+    cases = {
+        "cpu_mask": ({"cpu_mask": "zz"}, "CPU mask 'zz' is not hexadecimal; write it like f0."),
+        "delegate": ({"delegate": "gpu"}, "The host runs the cpu or xnnpack delegate, not 'gpu'."),
+        "runs": ({"runs": "0"}, "--runs must be at least 1, got 0."),
+        "devices": ({"devices": "bad serial"}, "Device serial 'bad serial' is not valid."),
+    }
+    for field, (change, message) in cases.items():
+        request, errors = bench_form.check_bench({**base, **change})
+        assert request is None
+        assert errors == {field: message}
+    request, errors = bench_form.check_bench(
+        {**base, "devices": "R58M41XYZ", "delegate": "gpu", "cold": True, "runs": "30"}
+    )
+    assert errors == {} and request is not None
+    assert request.command_line() == (
+        "cnnlab bench 3 --device R58M41XYZ --runs 30 --delegate gpu --cold"
+    )
+    with bench_command.make_context("bench", shlex.split(request.command_line())[2:]) as ctx:
+        assert {k: ctx.params[k] for k in request.options()} == request.options()

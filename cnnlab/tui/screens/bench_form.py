@@ -1,5 +1,7 @@
 """The benchmark form (a modal): which TFLite models, on which devices, how many runs; queued
-through the engine's `plan_bench` and `submit_bench` in a worker (`all` asks adb there too).
+through the engine's `plan_bench` and `submit_bench` in a worker (`all` asks adb there too). Its
+options are the engine's declared `BENCH_PARAMS` and every message is `BenchSpec`'s own, tied to
+its field by checking one field at a time (it used to guess the field from the message).
 """
 
 from __future__ import annotations
@@ -15,73 +17,52 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from cnnlab.engine.bench import BenchSpec
+from cnnlab.engine.params import (
+    BENCH_PARAMS,
+    Param,
+    command_line,
+    default_text,
+    field_errors,
+    spec_default,
+    to_text,
+)
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Store
 from cnnlab.tui.screens.base import WorkerReports
 
-TEXT_FIELDS = (
+# The benchmark's own arguments, then its options as the engine declares them.
+ARGUMENT_FIELDS = (
     ("target", "Target", "experiment id, or artifact:ID"),
     ("devices", "Devices", "host, serials separated by commas, or all"),
-    ("runs", "Runs", "timed runs (samples)"),
-    ("warmup", "Warm-up", "discarded runs first"),
-    ("threads", "Threads", "interpreter default"),
-    ("cpu_mask", "CPU mask", "hex, e.g. f0 (phones)"),
 )
+TEXT_PARAMS = tuple(p for p in BENCH_PARAMS if p.type is not bool and not p.choices)
+TEXT_FIELDS = (*ARGUMENT_FIELDS, *((p.name, p.label, p.placeholder) for p in TEXT_PARAMS))
 
 
 @dataclass(frozen=True)
 class BenchRequest:
-    """What the form asks `plan_bench` for."""
+    """What the form asks `plan_bench` for: a target, devices and the spec's options."""
 
     target: str
     devices: tuple[str, ...]
-    runs: int = 100
-    warmup: int = 10
-    threads: int | None = None
-    delegate: str = "cpu"
-    cpu_mask: str | None = None
-    cold: bool = False
+    values: tuple[tuple[str, Any], ...]  # the options, parsed
 
     def options(self) -> dict[str, Any]:
-        return {
-            "runs": self.runs,
-            "warmup": self.warmup,
-            "threads": self.threads,
-            "delegate": self.delegate,
-            "cpu_mask": self.cpu_mask,
-            "cold": self.cold,
-        }
+        return dict(self.values)
 
     def command_line(self) -> str:
-        parts = ["cnnlab", "bench", self.target, "--device", ",".join(self.devices)]
-        parts += ["--runs", str(self.runs), "--warmup", str(self.warmup)]
-        if self.threads:
-            parts += ["--threads", str(self.threads)]
-        if self.delegate != "cpu":
-            parts += ["--delegate", self.delegate]
-        if self.cpu_mask:
-            parts += ["--cpu-mask", self.cpu_mask]
-        if self.cold:
-            parts.append("--cold")
-        return " ".join(parts)
+        leading = ["bench", self.target, "--device", ",".join(self.devices)]
+        text = {p.name: to_text(p, v) if p.type is not bool else v for p, v in self._params()}
+        return command_line(leading, BENCH_PARAMS, BenchSpec, text)
 
-
-def _whole(text: str, errors: dict[str, str], field: str, least: int) -> int | None:
-    text = text.strip()
-    try:
-        value = int(text)
-    except ValueError:
-        errors[field] = f"A whole number, not {text!r}."
-        return None
-    if value < least:
-        errors[field] = f"At least {least}."
-    return value
+    def _params(self) -> list[tuple[Param, Any]]:
+        options = self.options()
+        return [(p, options[p.name]) for p in BENCH_PARAMS if p.name in options]
 
 
 def check_bench(values: dict[str, Any]) -> tuple[BenchRequest | None, dict[str, str]]:
-    """The request the values make, or a sentence per field that is wrong."""
-    from cnnlab.engine.bench import BenchSpec
-
+    """The request the values make, or a sentence per field that is wrong (the spec's)."""
     errors: dict[str, str] = {}
     target = str(values["target"]).strip()
     if not target:
@@ -89,33 +70,29 @@ def check_bench(values: dict[str, Any]) -> tuple[BenchRequest | None, dict[str, 
     devices = tuple(d.strip() for d in str(values["devices"]).split(",") if d.strip())
     if not devices:
         errors["devices"] = "Name host, a serial, or all."
-    runs = _whole(values["runs"], errors, "runs", 1)
-    warmup = _whole(values["warmup"], errors, "warmup", 0)
-    threads = None
-    if str(values["threads"]).strip():
-        threads = _whole(values["threads"], errors, "threads", 1)
-    cpu_mask = str(values["cpu_mask"]).strip() or None
-    if errors or runs is None or warmup is None:
-        return None, errors
-    request = BenchRequest(
-        target,
-        devices,
-        runs,
-        warmup,
-        threads,
-        str(values["delegate"]),
-        cpu_mask,
-        bool(values["cold"]),
-    )
+    valid = []
     for device in devices:
         try:
-            BenchSpec(artifact_id=0, device=device, **request.options())
+            BenchSpec(artifact_id=1, device=device)
+            valid.append(device)
         except CnnlabError as exc:
-            field = "cpu_mask" if "mask" in str(exc).lower() else "delegate"
-            field = "devices" if "serial" in str(exc).lower() else field
-            errors[field] = str(exc)
-            return None, errors
-    return request, {}
+            errors["devices"] = str(exc)
+    # The options are checked against the first device (the host takes no GPU delegate).
+    first = next((d for d in valid if d != "all"), "host")
+
+    def build(given: dict[str, Any]) -> BenchSpec:
+        return BenchSpec(artifact_id=1, device=first, **given)
+
+    parsed, field_problems = field_errors(BENCH_PARAMS, BenchSpec, values, build)
+    errors = {**field_problems, **errors}
+    if errors:
+        return None, errors
+    for device in devices:  # each device with these options (the host takes no GPU delegate)
+        try:
+            BenchSpec(artifact_id=1, device=device if device != "all" else "host", **parsed)
+        except CnnlabError as exc:
+            return None, {"devices": str(exc)}
+    return BenchRequest(target, devices, tuple(parsed.items())), {}
 
 
 def submit_request(store: Store, request: BenchRequest) -> list[int]:
@@ -141,17 +118,14 @@ class BenchForm(WorkerReports, ModalScreen[list[int] | None]):
         self.initial = {
             "target": target,
             "devices": devices,
-            "runs": "100",
-            "warmup": "10",
-            "threads": "",
-            "cpu_mask": "",
+            **{p.name: default_text(BenchSpec, p) for p in TEXT_PARAMS},
         }
         self.errors: dict[str, str] = {}
         self.request: BenchRequest | None = None
 
     def compose(self) -> ComposeResult:
-        from cnnlab.engine.bench import DELEGATES
-
+        delegate = next(p for p in BENCH_PARAMS if p.name == "delegate")
+        cold = next(p for p in BENCH_PARAMS if p.name == "cold")
         with Vertical(id="dialog"):
             yield Static("Benchmark TFLite models", id="title")
             for name, label, placeholder in TEXT_FIELDS:
@@ -162,16 +136,16 @@ class BenchForm(WorkerReports, ModalScreen[list[int] | None]):
                 if name == "devices":
                     yield Static(id="devices-info", classes="hint")
             with Horizontal(classes="field"):
-                yield Label("Delegate", classes="label")
+                yield Label(delegate.label, classes="label")
                 yield Select(
-                    [(d, d) for d in DELEGATES],
-                    value="cpu",
+                    [(d, d) for d in delegate.choices],
+                    value=default_text(BenchSpec, delegate),
                     allow_blank=False,
                     compact=True,
                     id="delegate",
                 )
             yield Static(classes="field-error", id="delegate-error")
-            yield Checkbox("cold: each sample a fresh process, loading included", id="cold")
+            yield Checkbox(cold.label, value=bool(spec_default(BenchSpec, cold)), id="cold")
             yield Static(id="command")
             with Horizontal(id="buttons"):
                 yield Static(id="form-error")
