@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
+from cnnlab.cli.params import param_options
+from cnnlab.engine.convert_spec import ConvertSpec
+from cnnlab.engine.params import CONVERT_PARAMS, spec_values
 
 MB = 1_000_000
 
@@ -21,66 +25,27 @@ MB = 1_000_000
     show_default=True,
     help="float, dynamic, float16 or int8; comma-separated gives one job per mode.",
 )
-@click.option(
-    "--optimize",
-    type=click.Choice(["default", "latency", "size"]),
-    default=None,
-    help="Paper 001's optimisation choice (quantizing modes only; default: default).",
-)
-@click.option(
-    "--calibration",
-    type=int,
-    default=100,
-    show_default=True,
-    help="Training images that calibrate int8 quantization.",
-)
-@click.option("--int8-io", is_flag=True, help="int8 input and output tensors (int8 mode).")
-@click.option("--select-tf-ops", is_flag=True, help="Let ops without a TFLite kernel run as Flex.")
-@click.option("--float-fallback", is_flag=True, help="Keep ops with no int8 kernel in float.")
-@click.option(
-    "--data", default=None, help="Dataset to calibrate and evaluate on (default: its own)."
-)
-@click.option("--name", default="", help="A name to find the jobs by.")
+@param_options(CONVERT_PARAMS, ConvertSpec)
 @click.option("--wait", is_flag=True, help="Follow the jobs and exit 0 only if all end done.")
 @json_option
 @db_option
 @click.pass_context
 def convert_command(
     ctx: click.Context,
+    /,
     experiment_id: int,
     mode: str,
-    optimize: str | None,
-    calibration: int,
-    int8_io: bool,
-    select_tf_ops: bool,
-    float_fallback: bool,
-    data: str | None,
-    name: str,
     wait: bool,
     as_json: bool,
     db: Path | None,
+    **options: Any,
 ) -> None:
     """Queue TFLite conversions of an experiment's model; each is evaluated on its data."""
     from cnnlab.engine.convert_submit import submit_conversions
 
-    if data is not None:
-        from cnnlab.data import validate_data_spec
-
-        data = validate_data_spec(data)
     store = open_db(ctx, db)
     modes = [m.strip() for m in mode.split(",") if m.strip()]
-    ids = submit_conversions(
-        store,
-        experiment_id,
-        modes,
-        optimize=optimize,
-        calibration=calibration,
-        int8_io=int8_io,
-        select_tf_ops=select_tf_ops,
-        float_fallback=float_fallback,
-        data=data,
-        name=name,
-    )
+    ids = submit_conversions(store, experiment_id, modes, **spec_values(CONVERT_PARAMS, options))
     statuses = {}
     if not as_json or wait:
         for job_id, job_mode in zip(ids, dict.fromkeys(modes), strict=True):

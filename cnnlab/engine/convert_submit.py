@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cnnlab.engine.control import submit
 from cnnlab.engine.convert_spec import MODES, ConvertSpec
@@ -116,22 +117,57 @@ def submit_conversions(
         wait_for = experiment_id
     else:
         conversion_source(store, experiment_id)
-    specs = [
+    if data is not None:
+        from cnnlab.data import DatasetError
+        from cnnlab.engine.plan import check_data
+
+        checked = check_data(data)
+        if not checked.ok:
+            raise DatasetError(checked.message)
+        data = checked.data
+    specs = conversion_specs(
+        experiment_id,
+        modes,
+        model=experiment.model,
+        label=experiment.name or experiment.model or str(experiment_id),
+        optimize=optimize,
+        calibration=calibration,
+        int8_io=int8_io,
+        select_tf_ops=select_tf_ops,
+        float_fallback=float_fallback,
+        data=data,
+        name=name,
+    )
+    return [submit(store, spec, parent_id=experiment_id, wait_for=wait_for) for spec in specs]
+
+
+def conversion_specs(
+    experiment_id: int,
+    modes: list[str],
+    *,
+    model: str | None = None,
+    label: str = "",
+    optimize: str | None = None,
+    int8_io: bool = False,
+    float_fallback: bool = False,
+    name: str = "",
+    **options: Any,
+) -> list[ConvertSpec]:
+    """The specs one request makes, one per mode, each option where it applies (below); the
+    same for `cnnlab convert` and the TUI's form, which checks its fields with it."""
+    return [
         ConvertSpec(
             source_id=experiment_id,
             mode=mode,
             optimize=optimize if _applies(mode, "float", modes, negate=True) else None,
-            calibration=calibration,
             int8_io=int8_io and _applies(mode, "int8", modes),
-            select_tf_ops=select_tf_ops,
             float_fallback=float_fallback and _applies(mode, "int8", modes),
-            data=data,
-            model=experiment.model,
-            name=name or f"{experiment.name or experiment.model or experiment_id} {mode}",
+            model=model,
+            name=name or f"{label or experiment_id} {mode}",
+            **options,
         )
         for mode in dict.fromkeys(modes)
     ]
-    return [submit(store, spec, parent_id=experiment_id, wait_for=wait_for) for spec in specs]
 
 
 def _applies(mode: str, target: str, modes: list[str], *, negate: bool = False) -> bool:

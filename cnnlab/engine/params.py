@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnlab.engine.bench import DELEGATES, BenchSpec
+from cnnlab.engine.convert_spec import OPTIMIZATIONS, ConvertSpec
 from cnnlab.engine.spec import MONITORS, OPTIMIZERS, ZOO_DEFAULTED, SpecError, TrainSpec
 
 
@@ -155,8 +156,56 @@ BENCH_PARAMS: tuple[Param, ...] = (
     ),
 )
 
-PARAMS = {"train": TRAINING_PARAMS, "bench": BENCH_PARAMS}
-SPEC_CLASSES: dict[str, type] = {"train": TrainSpec, "bench": BenchSpec}
+# A conversion's options (its experiment is an argument; `--mode` takes several modes, one job
+# each, so it is the command's and the form's own).
+CONVERT_PARAMS: tuple[Param, ...] = (
+    Param(
+        "optimize",
+        str,
+        "Paper 001's optimisation choice (quantizing modes only; default: default).",
+        label="Optimize",
+        choices=OPTIMIZATIONS,
+    ),
+    Param(
+        "calibration",
+        int,
+        "Training images that calibrate int8 quantization.",
+        label="Calibration",
+        placeholder="images (int8)",
+    ),
+    Param(
+        "int8_io", bool, "int8 input and output tensors (int8 mode).", label="int8 input and output"
+    ),
+    Param(
+        "select_tf_ops",
+        bool,
+        "Let ops without a TFLite kernel run as Flex.",
+        label="select TF ops (Flex) for ops without a TFLite kernel",
+    ),
+    Param(
+        "float_fallback",
+        bool,
+        "Keep ops with no int8 kernel in float.",
+        label="float fallback for ops without an int8 kernel",
+    ),
+    Param(
+        "data",
+        str,
+        "Dataset to calibrate and evaluate on (default: its own).",
+        label="Data",
+        placeholder="the experiment's own dataset",
+    ),
+    Param(
+        "name",
+        str,
+        "A name to find the jobs by.",
+        label="Name",
+        placeholder="default: model and mode",
+    ),
+)
+
+PARAMS = {"train": TRAINING_PARAMS, "bench": BENCH_PARAMS, "convert": CONVERT_PARAMS}
+SPEC_CLASSES: dict[str, type] = {"train": TrainSpec, "bench": BenchSpec, "convert": ConvertSpec}
 
 
 class ModelDefault:

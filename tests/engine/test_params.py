@@ -16,6 +16,7 @@ import click
 import pytest
 
 from cnnlab.cli.bench import bench_command
+from cnnlab.cli.convert import convert_command
 from cnnlab.cli.jobs import train_command, train_spec_from_options, transfer_command
 from cnnlab.engine.params import (
     MODEL_DEFAULT,
@@ -29,7 +30,7 @@ from cnnlab.engine.params import (
 )
 from cnnlab.engine.spec import ZOO_DEFAULTED
 from cnnlab.tui import job_fields
-from cnnlab.tui.screens import bench_form
+from cnnlab.tui.screens import bench_form, convert_form
 
 ALL = [(kind, p) for kind, params in PARAMS.items() for p in params]
 
@@ -43,7 +44,9 @@ def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
     spec_class = SPEC_CLASSES[kind]
     spec_fields = {f.name: f for f in dataclasses.fields(spec_class)}
     assert param.name in spec_fields, f"{spec_class.__name__} has no field {param.name}"
-    commands = {"train": [train_command], "bench": [bench_command]}[kind]
+    commands = {"train": [train_command], "bench": [bench_command], "convert": [convert_command]}[
+        kind
+    ]
     if param in SHARED_TRAINING_PARAMS:
         commands.append(transfer_command)
     for command in commands:
@@ -71,10 +74,14 @@ def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
         fields = {p.name for p in job_fields.FIELDS}
         initial = job_fields.values_from_spec({})
         choices = job_fields.CHOICES
-    else:  # the bench form: text inputs, the delegate's Select and the cold Checkbox
+    elif kind == "bench":  # text inputs, the delegate's Select and the cold Checkbox
         fields = {p.name for p in bench_form.TEXT_PARAMS} | {"delegate", "cold"}
         initial = {p.name: default_text(spec_class, p) for p in bench_form.BENCH_PARAMS}
         choices = {p.name: p.choices for p in bench_form.BENCH_PARAMS if p.choices}
+    else:  # convert: text inputs, the flags' Checkboxes and the optimisation's Select
+        fields = {*convert_form.TEXT_INPUTS, *convert_form.FLAGS, "optimize"}
+        initial = {p.name: default_text(spec_class, p) for p in convert_form.CONVERT_PARAMS}
+        choices = {"optimize": convert_form.PARAMS["optimize"].choices}
     if param.label:
         # The form shows it, starting from the same default the option has.
         assert param.name in fields
@@ -162,4 +169,35 @@ def test_bench_form_errors_are_the_specs_and_name_their_field() -> None:
         "cnnlab bench 3 --device R58M41XYZ --runs 30 --delegate gpu --cold"
     )
     with bench_command.make_context("bench", shlex.split(request.command_line())[2:]) as ctx:
+        assert {k: ctx.params[k] for k in request.options()} == request.options()
+
+
+def test_convert_form_errors_are_the_specs_and_name_their_field() -> None:
+    base: dict[str, object] = {
+        "modes": ["float"], "optimize": convert_form.NO_OPTIMIZATION, "calibration": "100",
+        "data": "", "name": "", "int8_io": False, "select_tf_ops": False,
+        "float_fallback": False,
+    }  # fmt: skip
+    cases = {
+        "int8_io": ({"int8_io": True}, "--int8-io needs --mode int8 (got 'float')."),
+        "calibration": (
+            {"calibration": "0"},
+            "Calibration needs at least 1 image, got 0; 100-500 is usual.",
+        ),
+        "modes": ({"modes": []}, "Choose at least one mode."),
+    }
+    for field, (change, message) in cases.items():
+        request, errors = convert_form.check_convert(5, {**base, **change})
+        assert request is None
+        assert errors == {field: message}
+    _, errors = convert_form.check_convert(5, {**base, "optimize": "size"})
+    assert errors["optimize"].startswith("--optimize size quantizes the weights")
+    # With several modes an int8 option goes where it applies, as `cnnlab convert` does it.
+    request, errors = convert_form.check_convert(
+        5, {**base, "modes": ["float", "int8"], "int8_io": True, "calibration": "200"}
+    )
+    assert errors == {} and request is not None
+    line = request.command_line()
+    assert line == "cnnlab convert 5 --mode float,int8 --calibration 200 --int8-io"
+    with convert_command.make_context("convert", shlex.split(line)[2:]) as ctx:
         assert {k: ctx.params[k] for k in request.options()} == request.options()

@@ -15,93 +15,74 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
+from cnnlab.engine.convert_spec import MODES, ConvertSpec
+from cnnlab.engine.convert_submit import conversion_specs
+from cnnlab.engine.params import (
+    CONVERT_PARAMS,
+    Param,
+    command_line,
+    default_text,
+    field_errors,
+    to_text,
+)
 from cnnlab.errors import CnnlabError
 from cnnlab.tui.screens.base import WorkerReports
 
-NO_OPTIMIZATION = "none"
-FLAGS = ("int8_io", "select_tf_ops", "float_fallback")
+NO_OPTIMIZATION = "none"  # the Select's entry for "no --optimize"
+PARAMS = {p.name: p for p in CONVERT_PARAMS}
+FLAGS = tuple(p.name for p in CONVERT_PARAMS if p.type is bool)
+TEXT_INPUTS = ("calibration", "data", "name")
 
 
 @dataclass(frozen=True)
 class ConvertRequest:
-    """What the form asks `submit_conversions` for."""
+    """What the form asks `submit_conversions` for: an experiment, modes and the options."""
 
     experiment_id: int
     modes: tuple[str, ...]
-    optimize: str | None = None
-    calibration: int = 100
-    int8_io: bool = False
-    select_tf_ops: bool = False
-    float_fallback: bool = False
-    data: str | None = None
-    name: str = ""
+    values: tuple[tuple[str, Any], ...]  # the options, parsed
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.values)
 
     def command_line(self) -> str:
-        parts = ["cnnlab", "convert", str(self.experiment_id), "--mode", ",".join(self.modes)]
-        if self.optimize:
-            parts += ["--optimize", self.optimize]
-        if self.calibration != 100:
-            parts += ["--calibration", str(self.calibration)]
-        parts += [f"--{flag.replace('_', '-')}" for flag in FLAGS if getattr(self, flag)]
-        if self.data:
-            parts += ["--data", self.data]
-        if self.name:
-            parts += ["--name", repr(self.name) if " " in self.name else self.name]
-        return " ".join(parts)
+        leading = ["convert", str(self.experiment_id), "--mode", ",".join(self.modes)]
+        options = self.options()
+        text = {
+            p.name: options[p.name] if p.type is bool else to_text(p, options[p.name])
+            for p in CONVERT_PARAMS
+            if p.name in options
+        }
+        return command_line(leading, CONVERT_PARAMS, ConvertSpec, text)
 
 
 def check_convert(
     experiment_id: int, values: dict[str, Any]
 ) -> tuple[ConvertRequest | None, dict[str, str]]:
-    """The request the values make, or a sentence per field that is wrong."""
+    """The request the values make, or per field the sentence the specs refuse it with."""
     errors: dict[str, str] = {}
     modes = tuple(values["modes"])
-    optimize = None if values["optimize"] == NO_OPTIMIZATION else str(values["optimize"])
     if not modes:
         errors["modes"] = "Choose at least one mode."
-    if optimize and modes == ("float",):
-        errors["optimize"] = f"{optimize} quantizes the weights, which float mode never does."
-    calibration = 100
-    text = str(values["calibration"]).strip()
-    try:
-        calibration = int(text)
-        if calibration < 1:
-            errors["calibration"] = "At least 1 image; 100-500 is usual."
-    except ValueError:
-        errors["calibration"] = f"A whole number of images, not {text!r}."
-    for flag in ("int8_io", "float_fallback"):
-        if values[flag] and "int8" not in modes:
-            errors[flag] = "Only applies to int8 mode: tick int8 above."
+    given = dict(values)
+    if given.get("optimize") == NO_OPTIMIZATION:
+        given["optimize"] = ""
+
+    def build(options: dict[str, Any]) -> list[ConvertSpec]:
+        return conversion_specs(experiment_id, list(modes) or ["float"], **options)
+
+    parsed, problems = field_errors(CONVERT_PARAMS, ConvertSpec, given, build)
+    errors = {**problems, **errors}
     if errors:
         return None, errors
-    request = ConvertRequest(
-        experiment_id,
-        modes,
-        optimize,
-        calibration,
-        bool(values["int8_io"]),
-        bool(values["select_tf_ops"]),
-        bool(values["float_fallback"]),
-        str(values["data"]).strip() or None,
-        str(values["name"]).strip(),
-    )
-    return request, {}
+    return ConvertRequest(experiment_id, modes, tuple(parsed.items())), {}
 
 
 def submit_request(store: Any, request: ConvertRequest) -> list[int]:
     from cnnlab.engine.convert_submit import submit_conversions
 
     return submit_conversions(
-        store,
-        request.experiment_id,
-        list(request.modes),
-        optimize=request.optimize,
-        calibration=request.calibration,
-        int8_io=request.int8_io,
-        select_tf_ops=request.select_tf_ops,
-        float_fallback=request.float_fallback,
-        data=request.data,
-        name=request.name,
+        store, request.experiment_id, list(request.modes), **request.options()
     )
 
 
@@ -122,8 +103,6 @@ class ConvertForm(WorkerReports, ModalScreen[list[int] | None]):
         self.request: ConvertRequest | None = None
 
     def compose(self) -> ComposeResult:
-        from cnnlab.engine.convert_spec import MODES, OPTIMIZATIONS
-
         with Vertical(id="dialog"):
             yield Static(
                 f"Convert #{self.experiment_id} {self.title_text} to TFLite".replace("  ", " "),
@@ -136,37 +115,40 @@ class ConvertForm(WorkerReports, ModalScreen[list[int] | None]):
                 )
             yield Static(classes="field-error", id="modes-error")
             with Horizontal(classes="field"):
-                yield Label("Optimize", classes="label")
+                yield Label(PARAMS["optimize"].label, classes="label")
                 yield Select(
-                    [(NO_OPTIMIZATION, NO_OPTIMIZATION), *((o, o) for o in OPTIMIZATIONS)],
+                    [
+                        (NO_OPTIMIZATION, NO_OPTIMIZATION),
+                        *((o, o) for o in PARAMS["optimize"].choices),
+                    ],
                     value=NO_OPTIMIZATION,
                     allow_blank=False,
                     compact=True,
                     id="optimize",
                 )
             yield Static(classes="field-error", id="optimize-error")
-            with Horizontal(classes="field"):
-                yield Label("Calibration", classes="label")
-                yield Input("100", placeholder="images (int8)", compact=True, id="calibration")
-            yield Static(classes="field-error", id="calibration-error")
-            for flag, label in (
-                ("int8_io", "int8 input and output"),
-                ("select_tf_ops", "select TF ops (Flex) for ops without a TFLite kernel"),
-                ("float_fallback", "float fallback for ops without an int8 kernel"),
-            ):
-                yield Checkbox(label, id=flag, compact=True)
+            yield from self._text_field(PARAMS["calibration"])
+            for flag in FLAGS:
+                yield Checkbox(PARAMS[flag].label, id=flag, compact=True)
                 yield Static(classes="field-error", id=f"{flag}-error")
-            with Horizontal(classes="field"):
-                yield Label("Data", classes="label")
-                yield Input(placeholder="the experiment's own dataset", compact=True, id="data")
-            with Horizontal(classes="field"):
-                yield Label("Name", classes="label")
-                yield Input(placeholder="default: model and mode", compact=True, id="name")
+            yield from self._text_field(PARAMS["data"])
+            yield from self._text_field(PARAMS["name"])
             yield Static(id="command")
             with Horizontal(id="buttons"):
                 yield Static(id="form-error")
                 yield Button("Convert (ctrl+s)", variant="primary", id="submit")
                 yield Button("Cancel", id="cancel")
+
+    def _text_field(self, param: Param) -> ComposeResult:
+        with Horizontal(classes="field"):
+            yield Label(param.label, classes="label")
+            yield Input(
+                default_text(ConvertSpec, param),
+                placeholder=param.placeholder,
+                compact=True,
+                id=param.name,
+            )
+        yield Static(classes="field-error", id=f"{param.name}-error")
 
     def on_mount(self) -> None:
         self.query_one("#modes", SelectionList).focus()
@@ -182,7 +164,7 @@ class ConvertForm(WorkerReports, ModalScreen[list[int] | None]):
             "modes": [mode for mode in order if mode in chosen],
             "optimize": self.query_one("#optimize", Select).value,
         }
-        for name in ("calibration", "data", "name"):
+        for name in TEXT_INPUTS:
             values[name] = self.query_one(f"#{name}", Input).value
         for flag in FLAGS:
             values[flag] = self.query_one(f"#{flag}", Checkbox).value
@@ -190,7 +172,7 @@ class ConvertForm(WorkerReports, ModalScreen[list[int] | None]):
 
     def refresh_form(self) -> None:
         self.request, self.errors = check_convert(self.experiment_id, self.values())
-        for name in ("modes", "optimize", "calibration", *FLAGS):
+        for name in ("modes", "optimize", *TEXT_INPUTS, *FLAGS):
             message = self.errors.get(name, "")
             self.query_one(f"#{name}-error", Static).update(message)
             self.query_one(f"#{name}-error").set_class(bool(message), "-shown")
