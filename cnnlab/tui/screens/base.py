@@ -10,6 +10,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from cnnlab.tui.app import CnnlabApp
 
 
@@ -38,14 +40,36 @@ class WorkerReports:
 
 
 class LabScreen(WorkerReports, Reloadable, Screen[None]):
-    """A full screen of the app that polls the store without overlapping reads."""
+    """A full screen of the app that polls the store without overlapping reads.
 
-    def schedule_poll(self) -> None:
-        """Re-arm the next poll only after the previous one finished (never two at once)."""
-        self.set_timer(self.lab.poll_interval_s, self.poll)
+    The one polling helper: `poll()` stops the pending timer and starts one read
+    (`read_now`, overridden per screen, a worker); the screen calls `schedule_poll()` when that
+    read's result is applied, so the next read starts only after the previous one finished.
+    """
+
+    _poll_timer: Timer | None = None
+
+    def poll_every(self) -> float:
+        """Seconds between reads (override where a screen polls slower)."""
+        return self.lab.poll_interval_s
+
+    def read_now(self) -> None:
+        """Start one read worker (override)."""
 
     def poll(self) -> None:
-        """Start one poll worker (override)."""
+        """Read now: the pending timer, if any, is stopped first (never two reads at once)."""
+        self.cancel_poll()
+        self.read_now()
+
+    def schedule_poll(self) -> None:
+        """Arm the next read after `poll_every()` seconds, replacing any pending one."""
+        self.cancel_poll()
+        self._poll_timer = self.set_timer(self.poll_every(), self.poll)
+
+    def cancel_poll(self) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
 
     def reload(self) -> None:
         self.poll()

@@ -100,7 +100,7 @@ class CompareScreen(LabScreen):
     def on_mount(self) -> None:
         self.poll()
 
-    def poll(self) -> None:
+    def read_now(self) -> None:
         self.read(self.experiment_ids)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="curves")

@@ -14,7 +14,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from cnnlab.devices import AdbServerAddress, DeviceInfo, Inventory
@@ -150,7 +149,6 @@ class DevicesScreen(LabScreen):
         super().__init__()
         self.refresh_s = refresh_s
         self.devices: DeviceList | None = None
-        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Devices: asking adb…", id="head", classes="bar")
@@ -164,10 +162,11 @@ class DevicesScreen(LabScreen):
             table.add_column(label, key=label, width=width)
         self.poll()
 
-    def poll(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
+    def read_now(self) -> None:
         self.read_inventory()
+
+    def poll_every(self) -> float:
+        return self.refresh_s
 
     def action_refresh_now(self) -> None:
         self.query_one("#head", Static).update("Devices: asking adb…")
@@ -184,7 +183,7 @@ class DevicesScreen(LabScreen):
         if group == "devices":
             assert isinstance(result, DeviceList)
             self.show(result)
-            self._timer = self.set_timer(self.refresh_s, self.poll)
+            self.schedule_poll()
 
     def show(self, devices: DeviceList) -> None:
         self.devices = devices

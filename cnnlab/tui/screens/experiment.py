@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
@@ -165,7 +164,6 @@ class ExperimentScreen(LabScreen):
         self.best_shown: int | None = None  # the epoch highlighted in the epochs table
         self.filled_tabs: set[str] = {"charts"}  # tabs whose widgets are mounted and filled
         self._mounting: set[str] = set()
-        self._timer: Timer | None = None
 
     @property
     def epochs_table_live(self) -> bool:
@@ -243,13 +241,8 @@ class ExperimentScreen(LabScreen):
 
     # Polling -------------------------------------------------------------------------------
 
-    def poll(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
+    def read_now(self) -> None:
         self.read_updates(self.version, len(self.epochs), self.last_event_id, self.log_offset)
-
-    def schedule_poll(self) -> None:
-        self._timer = self.set_timer(self.lab.poll_interval_s, self.poll)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="follow")
     def read_updates(

@@ -12,7 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cnnlab.store import Count, ExperimentQuery
@@ -69,7 +68,6 @@ class ExperimentsScreen(LabScreen):
         # What the table shows, and the data version it was read at.
         self._shown: tuple[View, Version] | None = None
         self._cursor_after = "keep"
-        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar", classes="bar")
@@ -96,18 +94,12 @@ class ExperimentsScreen(LabScreen):
     def view(self) -> View:
         return View(self.listing, self.as_tree, self.grouped, self.expanded)
 
-    def poll(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+    def read_now(self) -> None:
         if not self.is_current and self._shown is not None:
-            self.schedule_poll()
+            self.schedule_poll()  # covered by another screen: look again later
             return
         known = self._shown[1] if self._shown and self._shown[0] == self.view() else None
         self.read_rows(self.view(), known)
-
-    def schedule_poll(self) -> None:
-        self._timer = self.set_timer(self.lab.poll_interval_s, self.poll)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="page")
     def read_rows(self, view: View, known_version: Version | None) -> tuple[View, Page | None]:

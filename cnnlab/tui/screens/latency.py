@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from cnnlab.report.latency import LatencyData, LatencyRow, read_latency
@@ -102,7 +101,6 @@ class LatencyScreen(LabScreen):
         super().__init__()
         self.experiment_ids = list(experiment_ids)
         self.data: LatencyData | None = None
-        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         ids = ", ".join(f"#{i}" for i in self.experiment_ids)
@@ -118,13 +116,11 @@ class LatencyScreen(LabScreen):
             table.add_column(label, key=label or "front", width=width)
         self.poll()
 
-    def poll(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
+    def read_now(self) -> None:
         self.read(self.data.data_version if self.data else None)
 
-    def schedule_poll(self) -> None:
-        self._timer = self.set_timer(max(self.lab.poll_interval_s, 1.0), self.poll)
+    def poll_every(self) -> float:
+        return max(self.lab.poll_interval_s, 1.0)
 
     def action_refresh_now(self) -> None:
         self.data = None
