@@ -1,11 +1,19 @@
-"""What every screen shares: routing worker failures to the app's one error policy, and
-reloading after the database was reopened.
+"""What every screen shares: routing worker failures to the app's one error policy, delivering
+worker results as typed messages, polling the store, and reloading after the database was
+reopened.
+
+A worker returns a `Message` dataclass (`PageRead`, `Submitted`, ...); when it succeeds, that
+message is posted to the screen, whose `@on(...)` handler applies it on the event loop. A
+superseded (cancelled) worker's result is never delivered, and mypy checks every field a
+handler reads, which the old `worker_done(group, result)` string routing could not.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -13,6 +21,18 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from cnnlab.tui.app import CnnlabApp
+
+
+class WorkerResult(Message, bubble=False):
+    """What a worker returns: posted to its screen when the worker succeeds (never bubbles)."""
+
+
+@dataclass
+class Queued(WorkerResult, bubble=False):
+    """A form's jobs were queued (`ids`), or the engine refused them (`refusal`, one sentence)."""
+
+    ids: list[int]
+    refusal: str = ""
 
 
 class Reloadable:
@@ -23,7 +43,7 @@ class Reloadable:
 
 
 class WorkerReports:
-    """Mixin: failures go to `CnnlabApp.report_failure`; successes to `worker_done`."""
+    """Mixin: failures go to `CnnlabApp.report_failure`; a result that is a Message is posted."""
 
     @property
     def lab(self) -> CnnlabApp:
@@ -32,11 +52,8 @@ class WorkerReports:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.lab.report_failure(event.worker.error)
-        elif event.state == WorkerState.SUCCESS:
-            self.worker_done(event.worker.group, event.worker.result)
-
-    def worker_done(self, group: str, result: Any) -> None:
-        """Apply a worker's result on the event loop (override per screen)."""
+        elif event.state == WorkerState.SUCCESS and isinstance(event.worker.result, Message):
+            cast(Screen[Any], self).post_message(event.worker.result)
 
 
 class LabScreen(WorkerReports, Reloadable, Screen[None]):

@@ -29,7 +29,7 @@ from cnnlab.engine.params import (
 )
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Store
-from cnnlab.tui.screens.base import WorkerReports
+from cnnlab.tui.screens.base import Queued, WorkerReports, WorkerResult
 
 # The benchmark's own arguments, then its options as the engine declares them.
 ARGUMENT_FIELDS = (
@@ -102,6 +102,13 @@ def submit_request(store: Store, request: BenchRequest) -> list[int]:
     devices = expand_devices(store, list(request.devices))
     plans = plan_bench(store, request.target, devices, **request.options())
     return submit_bench(store, plans)
+
+
+@dataclass
+class KnownDevices(WorkerResult, bubble=False):
+    """The phones the store has seen, for the devices hint."""
+
+    serials: list[str]
 
 
 class BenchForm(WorkerReports, ModalScreen[list[int] | None]):
@@ -183,11 +190,11 @@ class BenchForm(WorkerReports, ModalScreen[list[int] | None]):
         self.refresh_form()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="known", description="devices")
-    def known_devices(self) -> list[str]:
+    def known_devices(self) -> KnownDevices:
         """Devices the store has seen (no adb here: opening the form must stay instant)."""
         from cnnlab.store import list_devices
 
-        return [d.serial for d in list_devices(self.lab.store) if d.kind != "host"]
+        return KnownDevices([d.serial for d in list_devices(self.lab.store) if d.kind != "host"])
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
@@ -201,23 +208,24 @@ class BenchForm(WorkerReports, ModalScreen[list[int] | None]):
         self.submit(self.request)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="bench")
-    def submit(self, request: BenchRequest) -> tuple[str, list[int]]:
+    def submit(self, request: BenchRequest) -> Queued:
         try:
-            return "", submit_request(self.lab.store, request)
+            return Queued(submit_request(self.lab.store, request))
         except CnnlabError as exc:  # no TFLite model, unknown artifact, ...: say why here
-            return str(exc), []
+            return Queued([], refusal=str(exc))
 
-    def worker_done(self, group: str, result: Any) -> None:
-        if group == "known":
-            phones = ", ".join(result) if result else "none seen yet (see Devices, D)"
-            hint = Text(f"host, all, or a phone: {phones}", style="dim")
-            self.query_one("#devices-info", Static).update(hint)
-        elif group == "submit":
-            refusal, ids = result
-            if refusal:
-                self.query_one("#form-error", Static).update(Text(refusal, style="red"))
-            else:
-                self.dismiss(ids)
+    @on(KnownDevices)
+    def known(self, message: KnownDevices) -> None:
+        phones = ", ".join(message.serials) if message.serials else "none seen yet (see Devices, D)"
+        hint = Text(f"host, all, or a phone: {phones}", style="dim")
+        self.query_one("#devices-info", Static).update(hint)
+
+    @on(Queued)
+    def queued(self, message: Queued) -> None:
+        if message.refusal:
+            self.query_one("#form-error", Static).update(Text(message.refusal, style="red"))
+        else:
+            self.dismiss(message.ids)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

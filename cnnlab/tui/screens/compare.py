@@ -5,10 +5,11 @@ by side (only the keys that differ, until `a` shows them all).
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -18,7 +19,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from cnnlab.tui import text as fmt
 from cnnlab.tui.charts import PALETTE, Series
 from cnnlab.tui.reads import Curves, read_curves
-from cnnlab.tui.screens.base import LabScreen
+from cnnlab.tui.screens.base import LabScreen, WorkerResult
 from cnnlab.tui.widgets.chart import LineChart
 
 MAX_SPEC_COLUMNS = 40
@@ -66,6 +67,13 @@ def layer_rows(curves: Curves) -> list[tuple[str, list[str]]]:
     ]
 
 
+@dataclass
+class CurvesRead(WorkerResult, bubble=False):
+    """The compared experiments' curves, specs and trainable layers."""
+
+    curves: Curves
+
+
 class CompareScreen(LabScreen):
     """Side by side: curves, metrics and spec differences of the marked experiments."""
 
@@ -104,13 +112,13 @@ class CompareScreen(LabScreen):
         self.read(self.experiment_ids)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="curves")
-    def read(self, experiment_ids: list[int]) -> Curves:
-        return read_curves(self.lab.store, experiment_ids)
+    def read(self, experiment_ids: list[int]) -> CurvesRead:
+        return CurvesRead(read_curves(self.lab.store, experiment_ids))
 
-    def worker_done(self, group: str, result: Any) -> None:
-        if group == "poll":
-            self.curves = result
-            self.show()
+    @on(CurvesRead)
+    def curves_read(self, message: CurvesRead) -> None:
+        self.curves = message.curves
+        self.show()
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

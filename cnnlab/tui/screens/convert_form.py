@@ -26,7 +26,7 @@ from cnnlab.engine.params import (
     to_text,
 )
 from cnnlab.errors import CnnlabError
-from cnnlab.tui.screens.base import WorkerReports
+from cnnlab.tui.screens.base import Queued, WorkerReports
 
 NO_OPTIMIZATION = "none"  # the Select's entry for "no --optimize"
 PARAMS = {p.name: p for p in CONVERT_PARAMS}
@@ -199,19 +199,18 @@ class ConvertForm(WorkerReports, ModalScreen[list[int] | None]):
         self.submit(self.request)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="convert")
-    def submit(self, request: ConvertRequest) -> tuple[str, list[int]]:
+    def submit(self, request: ConvertRequest) -> Queued:
         try:
-            return "", submit_request(self.lab.store, request)
+            return Queued(submit_request(self.lab.store, request))
         except CnnlabError as exc:  # refused by the engine (no model yet, ...): say why here
-            return str(exc), []
+            return Queued([], refusal=str(exc))
 
-    def worker_done(self, group: str, result: Any) -> None:
-        if group == "submit":
-            refusal, ids = result
-            if refusal:
-                self.query_one("#form-error", Static).update(Text(refusal, style="red"))
-            else:
-                self.dismiss(ids)
+    @on(Queued)
+    def queued(self, message: Queued) -> None:
+        if message.refusal:
+            self.query_one("#form-error", Static).update(Text(message.refusal, style="red"))
+        else:
+            self.dismiss(message.ids)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -8,10 +8,10 @@ plugged in now stay listed from the store, with when they were last seen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Static
 from cnnlab.devices import AdbServerAddress, DeviceInfo, Inventory
 from cnnlab.store import Device, Store
 from cnnlab.tui import text as fmt
-from cnnlab.tui.screens.base import LabScreen
+from cnnlab.tui.screens.base import LabScreen, WorkerResult
 
 REFRESH_S = 5.0
 STATE_STYLES = {
@@ -136,6 +136,13 @@ def advice_text(devices: DeviceList) -> Text:
     return Text("\n").join(lines)
 
 
+@dataclass
+class DevicesRead(WorkerResult, bubble=False):
+    """What adb and the store say about the phones."""
+
+    devices: DeviceList
+
+
 class DevicesScreen(LabScreen):
     """The benchmark devices: identity, live state and what to do about those not ready."""
 
@@ -173,17 +180,17 @@ class DevicesScreen(LabScreen):
         self.poll()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="devices", description="adb")
-    def read_inventory(self) -> DeviceList:
+    def read_inventory(self) -> DevicesRead:
         from cnnlab.config import load_config
 
         settings = load_config(self.lab.store.path).devices
-        return read_devices(self.lab.store, AdbServerAddress(settings.adb_host, settings.adb_port))
+        address = AdbServerAddress(settings.adb_host, settings.adb_port)
+        return DevicesRead(read_devices(self.lab.store, address))
 
-    def worker_done(self, group: str, result: Any) -> None:
-        if group == "devices":
-            assert isinstance(result, DeviceList)
-            self.show(result)
-            self.schedule_poll()
+    @on(DevicesRead)
+    def devices_read(self, message: DevicesRead) -> None:
+        self.show(message.devices)
+        self.schedule_poll()
 
     def show(self, devices: DeviceList) -> None:
         self.devices = devices

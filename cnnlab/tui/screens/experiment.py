@@ -4,6 +4,7 @@ all growing live, with stop, resume, clone-with-edits and delete.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, ClassVar, Literal
 
@@ -27,7 +28,7 @@ from cnnlab.tui.reads import (
     read_log,
     read_news,
 )
-from cnnlab.tui.screens.base import LabScreen
+from cnnlab.tui.screens.base import LabScreen, WorkerResult
 from cnnlab.tui.widgets.chart import LineChart
 from cnnlab.tui.widgets.log_tail import LogTail
 from cnnlab.tui.widgets.variants_table import VariantsTable
@@ -130,6 +131,22 @@ def spec_rows(e: Experiment) -> list[tuple[Text, str]]:
             (Text(key, style="bold"), value if isinstance(value, str) else json.dumps(value))
         )
     return rows
+
+
+@dataclasses.dataclass
+class UpdatesRead(WorkerResult, bubble=False):
+    """What changed since the last read (None: nothing committed) and the log's new bytes."""
+
+    news: News | None
+    log: LogChunk
+
+
+@dataclasses.dataclass
+class ActionDone(WorkerResult, bubble=False):
+    """Stop, resume or delete went through: say so, and leave the screen after a delete."""
+
+    text: str
+    leave: bool
 
 
 class ExperimentScreen(LabScreen):
@@ -247,29 +264,29 @@ class ExperimentScreen(LabScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="follow")
     def read_updates(
         self, version: Version | None, last_epoch: int, last_event: int, log_offset: int
-    ) -> tuple[News | None, LogChunk]:
+    ) -> UpdatesRead:
         store = self.lab.store
         news = None
         if version is None or data_version(store) != version:
             news = read_news(store, self.experiment_id, last_epoch, last_event)
         log = read_log(store.run_dir(self.experiment_id) / "log.txt", log_offset)
-        return news, log
+        return UpdatesRead(news, log)
 
-    def worker_done(self, group: str, result: Any) -> None:
-        if group == "poll":
-            news, log = result
-            if news is not None:
-                self.apply_news(news)
-            self.apply_log(log)
-            self.schedule_poll()
-        elif group == "action":
-            message, leave = result
-            self.notify(message)
-            if leave:
-                self.dismiss()
-            else:
-                self.version = None  # our own write does not move data_version: re-read
-                self.poll()
+    @on(UpdatesRead)
+    def updates_read(self, message: UpdatesRead) -> None:
+        if message.news is not None:
+            self.apply_news(message.news)
+        self.apply_log(message.log)
+        self.schedule_poll()
+
+    @on(ActionDone)
+    def acted(self, message: ActionDone) -> None:
+        self.notify(message.text)
+        if message.leave:
+            self.dismiss()
+        else:
+            self.version = None  # our own write does not move data_version: re-read
+            self.poll()
 
     def apply_news(self, news: News) -> None:
         before = self.experiment
@@ -393,20 +410,20 @@ class ExperimentScreen(LabScreen):
     # Actions -------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="action", description="act")
-    def act(self, what: Literal["stop", "resume", "delete"]) -> tuple[str, bool]:
+    def act(self, what: Literal["stop", "resume", "delete"]) -> ActionDone:
         from cnnlab import engine
         from cnnlab.store import delete_experiments
 
         store, experiment_id = self.lab.store, self.experiment_id
         if what == "stop":
             outcome = engine.stop(store, experiment_id)
-            return f"Experiment {experiment_id}: {outcome}.", False
+            return ActionDone(f"Experiment {experiment_id}: {outcome}.", leave=False)
         if what == "resume":
             engine.resume(store, experiment_id)
-            return f"Experiment {experiment_id} queued to resume.", False
+            return ActionDone(f"Experiment {experiment_id} queued to resume.", leave=False)
         if what == "delete":
             delete_experiments(store, [experiment_id])
-            return f"Deleted experiment {experiment_id}.", True
+            return ActionDone(f"Deleted experiment {experiment_id}.", leave=True)
         raise ValueError(f"Unknown action {what!r}")  # never delete on a typo
 
     def action_stop(self) -> None:

@@ -5,7 +5,7 @@ repeats folded, updated live from the store without moving the cursor.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from cnnlab.store import Count, ExperimentQuery
 from cnnlab.tui.filter import FilterError, parse_filter
 from cnnlab.tui.reads import Page, Version, data_version, read_page
-from cnnlab.tui.screens.base import LabScreen
+from cnnlab.tui.screens.base import LabScreen, WorkerResult
 from cnnlab.tui.widgets.experiment_table import COLUMNS, SORTABLE_COLUMNS, ExperimentTable
 from cnnlab.tui.widgets.gpu_strip import GpuStrip
 
@@ -32,6 +32,14 @@ class View:
     tree: bool
     groups: bool
     expanded: frozenset[int]
+
+
+@dataclasses.dataclass
+class PageRead(WorkerResult, bubble=False):
+    """A page of rows for `view`, or None when nothing was committed since the last read."""
+
+    view: View
+    page: Page | None
 
 
 class ExperimentsScreen(LabScreen):
@@ -102,19 +110,18 @@ class ExperimentsScreen(LabScreen):
         self.read_rows(self.view(), known)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="poll", description="page")
-    def read_rows(self, view: View, known_version: Version | None) -> tuple[View, Page | None]:
+    def read_rows(self, view: View, known_version: Version | None) -> PageRead:
         store = self.lab.store
         if known_version is not None and data_version(store) == known_version:
-            return view, None  # nothing committed since: no read at all
+            return PageRead(view, None)  # nothing committed since: no read at all
         page = read_page(
             store, view.query, tree=view.tree, groups=view.groups, expanded=view.expanded
         )
-        return view, page
+        return PageRead(view, page)
 
-    def worker_done(self, group: str, result: Any) -> None:
-        if group != "poll":
-            return
-        view, page = result
+    @on(PageRead)
+    def page_read(self, message: PageRead) -> None:
+        view, page = message.view, message.page
         if page is not None and view == self.view():
             self.total = page.total
             self.count = page.count

@@ -5,6 +5,7 @@ checked in a worker, the parameter count fetched in a worker, the equivalent CLI
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -24,7 +25,29 @@ from cnnlab.tui.job_fields import (
     parse_fields,
     values_from_spec,
 )
-from cnnlab.tui.screens.base import WorkerReports
+from cnnlab.tui.screens.base import WorkerReports, WorkerResult
+
+
+@dataclass
+class DatasetChecked(WorkerResult, bubble=False):
+    """The dataset field's text, checked as `cnnlab train` checks it."""
+
+    check: DataCheck
+
+
+@dataclass
+class ParamsCounted(WorkerResult, bubble=False):
+    """The chosen model's parameter count (None: not counted here)."""
+
+    total: int | None
+
+
+@dataclass
+class JobSubmitted(WorkerResult, bubble=False):
+    """The queued experiment's id, or the errors by field that refused it."""
+
+    errors: dict[str, str]
+    experiment_id: int | None
 
 
 class JobForm(WorkerReports, ModalScreen[int | None]):
@@ -154,39 +177,45 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
         self.refresh_form()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dataset", description="data")
-    def check_dataset(self, text: str) -> DataCheck:
-        return check_data(text)
+    def check_dataset(self, text: str) -> DatasetChecked:
+        return DatasetChecked(check_data(text))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="params", description="params")
-    def count_params(self, model: str, input_text: str, classes: int | None, width: str) -> str:
+    def count_params(
+        self, model: str, input_text: str, classes: int | None, width: str
+    ) -> ParamsCounted:
         counter = self.lab.count_params
         if counter is None:
-            return ""
+            return ParamsCounted(None)
         try:
             scale = float(width)
         except ValueError:
             scale = 1.0
         total = counter(model, int(input_text) if input_text.strip() else None, classes, scale)
-        return "" if total is None else f"{total:,} parameters"
+        return ParamsCounted(total)
 
-    def worker_done(self, group: str, result: Any) -> None:
-        if group == "dataset":
-            self.dataset = result
-            assert isinstance(result, DataCheck)
-            # A problem shows as the field's error; the info line says what was found.
-            info = Text(result.message, style="green") if result.ok else ""
-            self.query_one("#data-info", Static).update(info)
-            self.refresh_form()
-        elif group == "params" and result:
-            self.query_one("#model-info", Static).update(Text(result, style="bold"))
-        elif group == "submit":
-            spec_errors, experiment_id = result
-            if spec_errors:
-                self.query_one("#form-error", Static).update(
-                    Text(" ".join(spec_errors.values()), style="red")
-                )
-            else:
-                self.dismiss(experiment_id)
+    @on(DatasetChecked)
+    def dataset_checked(self, message: DatasetChecked) -> None:
+        self.dataset = message.check
+        # A problem shows as the field's error; the info line says what was found.
+        info = Text(message.check.message, style="green") if message.check.ok else ""
+        self.query_one("#data-info", Static).update(info)
+        self.refresh_form()
+
+    @on(ParamsCounted)
+    def params_counted(self, message: ParamsCounted) -> None:
+        if message.total is not None:
+            text = Text(f"{message.total:,} parameters", style="bold")
+            self.query_one("#model-info", Static).update(text)
+
+    @on(JobSubmitted)
+    def job_submitted(self, message: JobSubmitted) -> None:
+        if message.errors:
+            self.query_one("#form-error", Static).update(
+                Text(" ".join(message.errors.values()), style="red")
+            )
+        else:
+            self.dismiss(message.experiment_id)
 
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
@@ -201,11 +230,11 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
         self.submit(self.values())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="submit")
-    def submit(self, values: dict[str, str]) -> tuple[dict[str, str], int | None]:
+    def submit(self, values: dict[str, str]) -> JobSubmitted:
         spec, errors = build_spec(values)
         if spec is None:
-            return errors, None
-        return {}, self.lab.submit_job(self.lab.store, spec)
+            return JobSubmitted(errors, None)
+        return JobSubmitted({}, self.lab.submit_job(self.lab.store, spec))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -9,10 +9,11 @@ statistics come from `cnnlab.report.latency`; this screen only draws them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
@@ -24,7 +25,7 @@ from cnnlab.store import Version, data_version
 from cnnlab.tui import text as fmt
 from cnnlab.tui.charts import PALETTE
 from cnnlab.tui.histogram import MARKS, HistogramPanel, LatencyHistogram, ms_text, shared_range
-from cnnlab.tui.screens.base import LabScreen
+from cnnlab.tui.screens.base import LabScreen, WorkerResult
 
 PARETO_STYLE = "bold green"
 MAX_HISTOGRAMS = 9
@@ -88,6 +89,13 @@ def latency_ids(screen: Screen[Any]) -> list[int]:
     return [experiment_id] if isinstance(experiment_id, int) else []
 
 
+@dataclass
+class LatencyRead(WorkerResult, bubble=False):
+    """The latency rows, or None when nothing was committed since the last read."""
+
+    data: LatencyData | None
+
+
 class LatencyScreen(LabScreen):
     """Latency distributions per device and the accuracy-latency trade-off of some models."""
 
@@ -127,17 +135,17 @@ class LatencyScreen(LabScreen):
         self.poll()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="latency", description="latency")
-    def read(self, version: Version | None) -> LatencyData | None:
+    def read(self, version: Version | None) -> LatencyRead:
         store = self.lab.store
         if version is not None and data_version(store) == version:
-            return None
-        return read_latency(store, self.experiment_ids)
+            return LatencyRead(None)
+        return LatencyRead(read_latency(store, self.experiment_ids))
 
-    def worker_done(self, group: str, result: Any) -> None:
-        if group == "latency":
-            if result is not None:
-                self.show(result)
-            self.schedule_poll()
+    @on(LatencyRead)
+    def latency_read(self, message: LatencyRead) -> None:
+        if message.data is not None:
+            self.show(message.data)
+        self.schedule_poll()
 
     def show(self, data: LatencyData) -> None:
         self.data = data
