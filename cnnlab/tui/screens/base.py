@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from textual.screen import ModalScreen
     from textual.timer import Timer
 
     from cnnlab.tui.app import CnnlabApp
@@ -33,6 +34,21 @@ class Queued(WorkerResult, bubble=False):
 
     ids: list[int]
     refusal: str = ""
+
+
+class QueuesJobs:
+    """Mixin for the forms that queue jobs: a refusal is shown in the form's `#form-error`
+    line and the form stays open; queued, the form closes with the new experiments' ids."""
+
+    def on_queued(self, message: Queued) -> None:
+        from rich.text import Text
+        from textual.widgets import Static
+
+        screen = cast("ModalScreen[list[int] | None]", self)
+        if message.refusal:
+            screen.query_one("#form-error", Static).update(Text(message.refusal, style="red"))
+        else:
+            screen.dismiss(message.ids)
 
 
 class Reloadable:

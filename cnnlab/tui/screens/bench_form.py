@@ -29,7 +29,7 @@ from cnnlab.engine.params import (
 )
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Store
-from cnnlab.tui.screens.base import Queued, WorkerReports, WorkerResult
+from cnnlab.tui.screens.base import Queued, QueuesJobs, WorkerReports, WorkerResult
 
 # The benchmark's own arguments, then its options as the engine declares them.
 ARGUMENT_FIELDS = (
@@ -111,7 +111,7 @@ class KnownDevices(WorkerResult, bubble=False):
     serials: list[str]
 
 
-class BenchForm(WorkerReports, ModalScreen[list[int] | None]):
+class BenchForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
     """Returns the ids of the queued benchmark jobs, or None when cancelled."""
 
     CSS_PATH = "bench_form.tcss"
@@ -219,13 +219,6 @@ class BenchForm(WorkerReports, ModalScreen[list[int] | None]):
         phones = ", ".join(message.serials) if message.serials else "none seen yet (see Devices, D)"
         hint = Text(f"host, all, or a phone: {phones}", style="dim")
         self.query_one("#devices-info", Static).update(hint)
-
-    @on(Queued)
-    def queued(self, message: Queued) -> None:
-        if message.refusal:
-            self.query_one("#form-error", Static).update(Text(message.refusal, style="red"))
-        else:
-            self.dismiss(message.ids)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

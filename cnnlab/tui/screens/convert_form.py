@@ -26,7 +26,7 @@ from cnnlab.engine.params import (
     to_text,
 )
 from cnnlab.errors import CnnlabError
-from cnnlab.tui.screens.base import Queued, WorkerReports
+from cnnlab.tui.screens.base import Queued, QueuesJobs, WorkerReports
 
 NO_OPTIMIZATION = "none"  # the Select's entry for "no --optimize"
 PARAMS = {p.name: p for p in CONVERT_PARAMS}
@@ -86,7 +86,7 @@ def submit_request(store: Any, request: ConvertRequest) -> list[int]:
     )
 
 
-class ConvertForm(WorkerReports, ModalScreen[list[int] | None]):
+class ConvertForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
     """Returns the ids of the queued conversion jobs, or None when cancelled."""
 
     CSS_PATH = "convert_form.tcss"
@@ -204,13 +204,6 @@ class ConvertForm(WorkerReports, ModalScreen[list[int] | None]):
             return Queued(submit_request(self.lab.store, request))
         except CnnlabError as exc:  # refused by the engine (no model yet, ...): say why here
             return Queued([], refusal=str(exc))
-
-    @on(Queued)
-    def queued(self, message: Queued) -> None:
-        if message.refusal:
-            self.query_one("#form-error", Static).update(Text(message.refusal, style="red"))
-        else:
-            self.dismiss(message.ids)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
