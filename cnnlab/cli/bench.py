@@ -11,7 +11,7 @@ import click
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
-from cnnlab.engine.bench import BenchSpec
+from cnnlab.engine.bench_spec import BenchSpec
 from cnnlab.engine.params import BENCH_PARAMS, spec_values
 
 

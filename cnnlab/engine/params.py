@@ -5,9 +5,8 @@ the TUI form field) and the copies disagreed: the CLI offered two monitors and t
 the form had its own ranges for the seed and the momentum. Now the spec class holds each
 parameter's default and its rules (`__post_init__`), this module holds how it is asked for, and
 everything else derives from the two: `cnnlab.cli.params` makes the click options, the TUI's
-form fields are `FormField`s made from the same `Param`s, and `command_line` writes the
-equivalent `cnnlab ...` call. A test walks every parameter of every kind and proves that the
-option, the field and the spec agree.
+forms show the same `Param`s, and `command_line` writes the equivalent `cnnlab ...` call. A
+test walks every parameter of every kind and proves that the option, the field and the spec agree.
 
 Text typed in a form becomes a value here (`parse_text`), so the CLI and the form read "-1"
 as "no early stopping" the same way; whether a value is allowed is only the spec's to say.
@@ -21,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnnlab.engine.bench import DELEGATES, BenchSpec
+from cnnlab.engine.bench_spec import DELEGATES, BenchSpec
 from cnnlab.engine.convert_spec import OPTIMIZATIONS, ConvertSpec
 from cnnlab.engine.spec import MONITORS, OPTIMIZERS, ZOO_DEFAULTED, SpecError, TrainSpec
 
@@ -228,10 +227,14 @@ def from_option(param: Param, value: Any) -> Any:
     return value
 
 
+def given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a submission passes on: those left to the model's default are left out."""
+    return {name: value for name, value in values.items() if value is not MODEL_DEFAULT}
+
+
 def spec_values(params: tuple[Param, ...], options: Mapping[str, Any]) -> dict[str, Any]:
     """Spec keyword arguments from parsed option values (MODEL_DEFAULT ones left out)."""
-    values = {p.name: from_option(p, options[p.name]) for p in params if p.name in options}
-    return {name: value for name, value in values.items() if value is not MODEL_DEFAULT}
+    return given({p.name: from_option(p, options[p.name]) for p in params if p.name in options})
 
 
 def parse_text(spec_class: type, param: Param, text: str | bool) -> Any:
@@ -278,6 +281,15 @@ def to_text(param: Param, value: Any) -> str:
     if param.type is bool:
         return "yes" if value else "no"
     return str(value)
+
+
+def option_texts(params: tuple[Param, ...], values: Mapping[str, Any]) -> dict[str, str | bool]:
+    """Parsed values back as form text (bools as they are), for `command_line`."""
+    return {
+        p.name: values[p.name] if p.type is bool else to_text(p, values[p.name])
+        for p in params
+        if p.name in values
+    }
 
 
 def default_text(spec_class: type, param: Param) -> str:

@@ -14,12 +14,11 @@ from typing import Any
 
 from cnnlab.data import DatasetError
 from cnnlab.engine.params import (
-    MODEL_DEFAULT,
     TRAINING_PARAMS,
     Param,
     default_text,
     field_errors,
-    parse_text,
+    given,
     to_text,
 )
 from cnnlab.engine.params import command_line as params_command_line
@@ -30,7 +29,6 @@ from cnnlab.models import MODEL_NAMES
 
 # The form shows the parameters that have a label; the model is picked from the zoo.
 FIELDS: tuple[Param, ...] = tuple(p for p in TRAINING_PARAMS if p.label)
-FIELD_NAMES = tuple(p.name for p in FIELDS)
 CHOICES: dict[str, tuple[str, ...]] = {
     "model": MODEL_NAMES,
     **{p.name: p.choices for p in FIELDS if p.choices},
@@ -53,13 +51,8 @@ def values_from_spec(spec: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def parse_field(param: Param, text: str) -> Any:
-    """One field's value (raises SpecError naming what is wrong with its type)."""
-    return parse_text(TrainSpec, param, text)
-
-
-def _build(given: dict[str, Any]) -> TrainSpec:
-    return train_spec(**{k: v for k, v in given.items() if v is not MODEL_DEFAULT})
+def _build(values: dict[str, Any]) -> TrainSpec:
+    return train_spec(**given(values))
 
 
 def parse_fields(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -73,7 +66,7 @@ def build_spec(values: Mapping[str, str]) -> tuple[TrainSpec | None, dict[str, s
     if errors:
         return None, errors
     try:
-        return plan_train(**{k: v for k, v in parsed.items() if v is not MODEL_DEFAULT}), {}
+        return plan_train(**given(parsed)), {}
     except DatasetError as exc:
         return None, {"data": str(exc)}
     except CnnlabError as exc:

@@ -169,7 +169,7 @@ def test_a_bench_job_checks_its_model_again_before_measuring(
 ) -> None:
     """Changed after it was queued: the job fails with the sentence, measuring nothing."""
     from cnnlab.engine import submit
-    from cnnlab.engine.bench import BenchSpec
+    from cnnlab.engine.bench_spec import BenchSpec
     from cnnlab.engine.job import run_job
 
     artifact_id, path = tflite

@@ -195,3 +195,10 @@ def test_ls_marks_jobs_whose_process_vanished_as_lost(invoke, db_path: Path) -> 
     [row] = data["experiments"]
     assert row["status"] == "lost"
     assert f"cnnlab resume {experiment_id}" in row["error"]
+
+
+def test_the_sort_choices_are_the_stores_sortable_columns() -> None:
+    from cnnlab.cli.experiments import SORT_CHOICES
+    from cnnlab.store import SORTABLE
+
+    assert SORT_CHOICES == SORTABLE

@@ -14,7 +14,7 @@ import pytest
 from support.cli_errors import one_error_line
 
 from cnnlab.engine import CONFIRM_REPEATS, MAX_REPEATS, SpecError, TrainSpec, TransferSpec
-from cnnlab.engine.bench import BenchSpec
+from cnnlab.engine.bench_spec import BenchSpec
 from cnnlab.engine.convert_spec import ConvertSpec
 from cnnlab.engine.pipeline import PipelineError, load_pipeline
 from cnnlab.errors import CnnlabError

@@ -17,15 +17,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from cnnlab.engine.bench import BenchSpec
+from cnnlab.engine.bench_spec import BenchSpec
 from cnnlab.engine.params import (
     BENCH_PARAMS,
-    Param,
     command_line,
     default_text,
     field_errors,
+    option_texts,
     spec_default,
-    to_text,
 )
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Store
@@ -53,12 +52,8 @@ class BenchRequest:
 
     def command_line(self) -> str:
         leading = ["bench", self.target, "--device", ",".join(self.devices)]
-        text = {p.name: to_text(p, v) if p.type is not bool else v for p, v in self._params()}
+        text = option_texts(BENCH_PARAMS, self.options())
         return command_line(leading, BENCH_PARAMS, BenchSpec, text)
-
-    def _params(self) -> list[tuple[Param, Any]]:
-        options = self.options()
-        return [(p, options[p.name]) for p in BENCH_PARAMS if p.name in options]
 
 
 def check_bench(values: dict[str, Any]) -> tuple[BenchRequest | None, dict[str, str]]:

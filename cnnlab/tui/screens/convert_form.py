@@ -23,7 +23,7 @@ from cnnlab.engine.params import (
     command_line,
     default_text,
     field_errors,
-    to_text,
+    option_texts,
 )
 from cnnlab.errors import CnnlabError
 from cnnlab.tui.screens.base import Queued, QueuesJobs, WorkerReports
@@ -47,12 +47,7 @@ class ConvertRequest:
 
     def command_line(self) -> str:
         leading = ["convert", str(self.experiment_id), "--mode", ",".join(self.modes)]
-        options = self.options()
-        text = {
-            p.name: options[p.name] if p.type is bool else to_text(p, options[p.name])
-            for p in CONVERT_PARAMS
-            if p.name in options
-        }
+        text = option_texts(CONVERT_PARAMS, self.options())
         return command_line(leading, CONVERT_PARAMS, ConvertSpec, text)
 
 
