@@ -65,7 +65,6 @@ def _bincount(labels: Any, classes: int) -> list[int]:
 
 def inspect_dataset(path: Path | str) -> DatasetReport:
     """Inspect an image folder (Fruits360 layout or single) or CIFAR100 files at `path`."""
-    import os
 
     path = Path(path).expanduser().absolute()
     if not path.exists():
@@ -73,9 +72,9 @@ def inspect_dataset(path: Path | str) -> DatasetReport:
     if is_cifar100_path(path):
         return _inspect_cifar(path)
     dataset = scan_folder_dataset(path)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf  # only images need decoding; CIFAR100 and a bad path do not
+    from cnnlab.models.quiet import import_tensorflow_quietly
 
+    tf = import_tensorflow_quietly()  # only images need decoding; CIFAR100 and a bad path do not
     unreadable = list(dataset.skipped)
     sizes: Counter[str] = Counter()
     if dataset.layout == "fruits360":

@@ -118,8 +118,10 @@ def write_synthetic_dataset(
     root = Path(root).expanduser().absolute()
     created = _check_target(root)
     import numpy as np
-    import tensorflow as tf
 
+    from cnnlab.models.quiet import import_tensorflow_quietly
+
+    tf = import_tensorflow_quietly()
     names = synthetic_class_names(classes)
     test_per_class = max(1, per_class // 4)
     rng = np.random.default_rng(seed)

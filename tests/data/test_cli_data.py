@@ -76,3 +76,31 @@ def test_bad_paths_and_arguments_are_one_line_errors(invoke: Invoke, tmp_path: P
     one_class = invoke("data", "synth", str(tmp_path / "x"), "--classes", "1", "--per-class", "3")
     assert one_class.exit_code == 2
     assert "at least 2 classes, got 1" in one_class.stderr
+
+
+def test_synth_and_inspect_keep_tensorflows_start_up_noise_off_the_terminal(
+    tmp_path: Path,
+) -> None:
+    """Both decode or encode images with TensorFlow; a user asked for neither its banner nor
+    its "failed call to cuInit" (a real process: the noise goes to fd 2, past click)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    folder = tmp_path / "demo"
+    for args in (
+        ["data", "synth", str(folder), "--classes", "2", "--per-class", "2", "--size", "16"],
+        ["data", "inspect", str(folder)],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "cnnlab", *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
