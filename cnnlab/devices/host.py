@@ -1,6 +1,8 @@
 """Latency on the host: LiteRT's interpreter in this process, each `invoke()` timed on its own.
 
-Only the `invoke()` call sits between the two `perf_counter_ns` reads, so the runner adds
+The model is first run once in a throw-away process (`litert_probe`): a model that crashes the
+interpreter in native code then fails the job with a sentence instead of killing it. Only the
+`invoke()` call sits between the two `perf_counter_ns` reads, so the runner adds
 next to nothing to what it measures; warm-up runs are discarded, every other run is a sample.
 LiteRT is imported here, lazily, never TensorFlow.
 """
@@ -15,6 +17,7 @@ from typing import Any
 
 from cnnlab.devices.errors import ModelNotLoadable, UnsupportedDelegate
 from cnnlab.devices.inventory import HOST_SERIAL, host_info
+from cnnlab.devices.litert_probe import BUILTIN, XNNPACK, probe
 from cnnlab.devices.results import BenchResult, summarize
 
 HOST_DELEGATES = ("cpu", "xnnpack")
@@ -77,6 +80,13 @@ def benchmark_host(
     """
     if runs < 1 or warmup < 0:
         raise ValueError(f"runs must be >= 1 and warmup >= 0, got runs={runs} warmup={warmup}")
+    tried = probe(model, resolver=XNNPACK if delegate == "xnnpack" else BUILTIN, threads=threads)
+    if tried.crashed:  # refusals are raised, and explained, by `load_interpreter` below
+        advice = "bench it with --delegate cpu" if delegate == "xnnpack" else "convert it again"
+        raise ModelNotLoadable(
+            f"LiteRT's interpreter crashes running {model.name} on the host with the {delegate} "
+            f"delegate ({tried.detail}); {advice}."
+        )
     temp_before = host_info().temperature_c
     clock = time.perf_counter_ns
     started = clock()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+from cnnlab.devices.litert_probe import BUILTIN, probe
 from cnnlab.engine.convert_errors import (
     ConversionError,
     explain,
@@ -70,7 +72,10 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
             "Kept in float: " + ", ".join(f"{o.op} ({o.layer})" for o in float_ops),
             {"ops": [o.op for o in float_ops]},
         )
-    evaluation = _evaluate(reporter, content, reference, data, spec)
+    batch = _batch(source, spec) if data else 1
+    xnnpack_failure = _xnnpack_check(reporter, path, spec, batch)
+    xnnpack = xnnpack_failure is None
+    evaluation = _evaluate(reporter, content, reference, data, spec, xnnpack=xnnpack)
     meta: dict[str, Any] = {
         "mode": spec.mode,
         "optimize": spec.optimization,
@@ -90,6 +95,7 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
         "convert_seconds": round(seconds, 3),
         "input_shape": list(source.input_shape) if source.input_shape else None,
         "evaluation": evaluation,
+        "xnnpack_failure": xnnpack_failure,
         **contents.to_meta(),
     }
     artifact_id = add_artifact(store, spec.source_id, "tflite", path, meta=meta)
@@ -121,7 +127,7 @@ def _load_data(source: ConvertSource, spec: ConvertSpec) -> Any:
         return load_training_data(
             text,
             input_size=(source.input_shape[0], source.input_shape[1]),
-            batch=spec.batch if spec.data else min(spec.batch, source.batch or spec.batch),
+            batch=_batch(source, spec),
             val_split=source.val_split,
             seed=source.seed,
         )
@@ -214,15 +220,58 @@ def _representative(images: list[Any]) -> Callable[[], Iterator[list[Any]]]:
     return generate
 
 
+def _batch(source: ConvertSource, spec: ConvertSpec) -> int:
+    """The batch the converted model is evaluated in: the source's own unless --data is new."""
+    return spec.batch if spec.data else min(spec.batch, source.batch or spec.batch)
+
+
+def _xnnpack_check(reporter: Any, path: Path, spec: ConvertSpec, batch: int) -> str | None:
+    """Why LiteRT's XNNPACK delegate cannot run the new file (None: it ran), asked of a
+    throw-away process at batch 1 and at the evaluation's batch (`litert_probe`). Where the
+    builtin kernels run it, the model is evaluated with them and the warning recorded; if they
+    crash too, the file is removed and the job fails with the reason."""
+    failed = probe(path, batch=batch)
+    if failed.ran and batch != 1:
+        failed = probe(path, batch=1)
+    if failed.ran:
+        return None
+    builtin = probe(path, resolver=BUILTIN, batch=batch)
+    if builtin.crashed:
+        path.unlink(missing_ok=True)
+        raise ConversionError(
+            f"LiteRT's interpreter crashes on the converted {spec.mode} model ({builtin.detail}), "
+            "with and without the XNNPACK delegate, so it was not kept; convert in another mode "
+            "(--mode float, float16 or dynamic) or with another TensorFlow version.",
+            [],
+        )
+    if not builtin.ran:
+        return failed.detail  # LiteRT cannot run it at all here: `_evaluate` says so
+    how = "crashes" if failed.crashed else "refuses"
+    warning = (
+        f"LiteRT's XNNPACK delegate {how} on this {spec.mode} model ({failed.detail}); it was "
+        "evaluated with the builtin kernels, and host benchmarks must use --delegate cpu."
+    )
+    detail = {"detail": failed.detail, "outcome": failed.outcome}
+    reporter.event("xnnpack_fallback", warning, detail)
+    reporter.summary(warning=warning)
+    return failed.detail
+
+
 def _evaluate(
-    reporter: Any, content: bytes, reference: Any, data: Any, spec: ConvertSpec
+    reporter: Any,
+    content: bytes,
+    reference: Any,
+    data: Any,
+    spec: ConvertSpec,
+    *,
+    xnnpack: bool = True,
 ) -> dict[str, Any] | None:
     """Top-1/top-3 of the TFLite model and of its source, on the validation images."""
     if data is None:
         reporter.event("note", "No dataset: the converted model was not evaluated.")
         return None
     try:
-        converted = evaluate_tflite(content, _batches(data.validation))
+        converted = evaluate_tflite(content, _batches(data.validation), xnnpack=xnnpack)
     except (RuntimeError, ValueError) as exc:
         if not spec.select_tf_ops:  # only Flex ops are expected to be missing here
             raise

@@ -58,10 +58,13 @@ def evaluate_keras(predict: Any, batches: Iterable[tuple[Any, Any]]) -> Accuracy
     return counter.result()
 
 
-def evaluate_tflite(model: bytes | Path, batches: Iterable[tuple[Any, Any]]) -> Accuracy:
+def evaluate_tflite(
+    model: bytes | Path, batches: Iterable[tuple[Any, Any]], *, xnnpack: bool = True
+) -> Accuracy:
     """Accuracy of a TFLite model in the LiteRT interpreter; int8 inputs are quantized with the
-    input tensor's own scale and zero point."""
-    interpreter = _interpreter(model)
+    input tensor's own scale and zero point. `xnnpack=False` runs the builtin kernels only, for
+    a model the XNNPACK delegate crashes on (`cnnlab.devices.litert_probe`)."""
+    interpreter = _interpreter(model, xnnpack=xnnpack)
     input_detail = interpreter.get_input_details()[0]
     output_index = interpreter.get_output_details()[0]["index"]
     batch_size = 0
@@ -102,12 +105,13 @@ def dequantize(values: Any, detail: dict[str, Any]) -> Any:
     return (np.asarray(values, dtype=np.float32) - zero_point) * scale
 
 
-def _interpreter(model: bytes | Path) -> Any:
-    from ai_edge_litert.interpreter import Interpreter
+def _interpreter(model: bytes | Path, *, xnnpack: bool) -> Any:
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
+    resolver = OpResolverType.AUTO if xnnpack else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
     if isinstance(model, Path):
-        interpreter = Interpreter(model_path=str(model))
+        interpreter = Interpreter(model_path=str(model), experimental_op_resolver_type=resolver)
     else:
-        interpreter = Interpreter(model_content=model)
+        interpreter = Interpreter(model_content=model, experimental_op_resolver_type=resolver)
     interpreter.allocate_tensors()
     return interpreter

@@ -23,6 +23,7 @@ from cnnlab.engine.job import run_job
 from cnnlab.store import (
     Experiment,
     Store,
+    artifact_path,
     create_experiment,
     get_experiment,
     list_artifacts,
@@ -222,3 +223,39 @@ def test_calibration_data_that_is_gone_fails_with_the_reason(
         "The dataset for calibration and evaluation cannot be loaded: Dataset path "
         f"{copy} does not exist. Pass --data with where it is now."
     )
+
+
+def test_an_int8_model_xnnpacks_clean_up_crashes_on_is_kept_and_evaluated_without_it(
+    lab: Store, images: Path, tmp_path: Path
+) -> None:
+    """The job runs as its own process, as the scheduler starts it: before the probe, LiteRT's
+    double free (SIGABRT) killed it while evaluating and the row read "killed by signal 6"."""
+    import subprocess
+    import sys
+
+    from support.xnnpack_crash import double_free_keras_model
+
+    path = double_free_keras_model(tmp_path / "crashing.keras", size=32, classes=3)
+    source = import_model(lab, path, data=str(images))
+    spec = ConvertSpec(source_id=source, mode="int8", calibration=8)
+    job_id = submit(lab, spec, parent_id=source, start_scheduler=False)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "cnnlab.engine.job", str(lab.path), str(job_id)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    job = get_experiment(lab, job_id)
+    assert (done.returncode, job.status) == (0, "done"), done.stderr[-2000:]
+    assert job.warning is not None and "XNNPACK delegate crashes" in job.warning
+    assert "--delegate cpu" in job.warning
+    fallback = [e for e in list_events(lab, job_id) if e.kind == "xnnpack_fallback"]
+    assert fallback and fallback[0].data["outcome"] == "crashed"
+    assert fallback[0].data["detail"].startswith("SIGABRT")
+    (artifact,) = [a for a in list_artifacts(lab, source) if a.kind == "tflite"]
+    assert artifact.meta["xnnpack_failure"].startswith("SIGABRT")
+    assert artifact.meta["evaluation"]["images"] > 0  # measured, with the builtin kernels
+    assert artifact_path(lab, artifact).is_file()
