@@ -12,8 +12,9 @@ import click
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
-from cnnlab.engine.params import MODEL_AND_DATA, SHARED_TRAINING_PARAMS
+from cnnlab.engine.params import MODEL_AND_DATA, SHARED_TRAINING_PARAMS, TRANSFER_OWN_PARAMS
 from cnnlab.engine.spec import TrainSpec
+from cnnlab.engine.transfer_spec import TransferSpec
 
 if TYPE_CHECKING:
     from cnnlab.store import Store
@@ -75,14 +76,6 @@ def training_options(fn: F) -> F:
     for option in reversed(options):
         fn = option(fn)
     return param_options(SHARED_TRAINING_PARAMS, TrainSpec)(fn)
-
-
-def _training(options: dict[str, Any]) -> dict[str, Any]:
-    """Click's option values as TrainSpec fields; those left out of `ZOO_DEFAULTED` are the
-    model's training defaults (engine.spec.train_spec fills them)."""
-    from cnnlab.engine.params import SHARED_TRAINING_PARAMS, spec_values
-
-    return spec_values(SHARED_TRAINING_PARAMS, options)
 
 
 def _backend(store: Store, options: dict[str, Any]) -> tuple[str | None, Any]:
@@ -205,17 +198,7 @@ def train_command(ctx: click.Context, /, **options: Any) -> None:
 
 @click.command("transfer")
 @click.argument("parent_id", type=int)
-@click.option(
-    "--freeze",
-    default="",
-    help="What stays fixed: first:N (convolution blocks), layers:A,B or upto:NAME.",
-)
-@click.option(
-    "--replace-head",
-    is_flag=True,
-    help="Replace the output layer with a new softmax for the data's classes.",
-)
-@click.option("--data", "-d", default=None, help="Dataset (default: the parent's).")
+@param_options(TRANSFER_OWN_PARAMS, TransferSpec)
 @click.option(
     "--wait-for-parent",
     is_flag=True,
@@ -224,27 +207,22 @@ def train_command(ctx: click.Context, /, **options: Any) -> None:
 @training_options
 @click.pass_context
 def transfer_command(
-    ctx: click.Context,
-    /,
-    parent_id: int,
-    freeze: str,
-    replace_head: bool,
-    data: str | None,
-    wait_for_parent: bool,
-    **options: Any,
+    ctx: click.Context, /, parent_id: int, wait_for_parent: bool, **options: Any
 ) -> None:
     """Train a child of PARENT_ID from its best model, with layers frozen (paper 002)."""
     from cnnlab.engine import prepare_transfer
+    from cnnlab.engine.params import TRANSFER_PARAMS, spec_values
 
     store = open_db(ctx, options["db"])
+    values = spec_values(TRANSFER_PARAMS, options)
     spec, wait_for = prepare_transfer(
         store,
         parent_id,
-        freeze=freeze,
-        replace_head=replace_head,
-        data=data,
+        freeze=values.pop("freeze"),
+        replace_head=values.pop("replace_head"),
+        data=values.pop("data") or None,
         wait_for_source=wait_for_parent,
-        **_training(options),
+        **values,
     )
     _queue_and_report(ctx, store, spec, options, parent_id=parent_id, wait_for=wait_for)
 

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
         stop_scheduler,
     )
     from cnnlab.engine.spec import SpecError, TrainSpec, spec_from_dict
-    from cnnlab.engine.transfer import TransferSpec, prepare_transfer
+    from cnnlab.engine.transfer import prepare_transfer
+    from cnnlab.engine.transfer_spec import TransferSpec
 
 # Each public name and the module that defines it.
 _HOMES = {
@@ -53,7 +54,8 @@ _HOMES = {
         "cnnlab.engine.scheduler",
     ),
     **dict.fromkeys(("SpecError", "TrainSpec", "spec_from_dict"), "cnnlab.engine.spec"),
-    **dict.fromkeys(("TransferSpec", "prepare_transfer"), "cnnlab.engine.transfer"),
+    "TransferSpec": "cnnlab.engine.transfer_spec",
+    "prepare_transfer": "cnnlab.engine.transfer",
 }
 
 __all__ = [

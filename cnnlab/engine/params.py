@@ -23,6 +23,7 @@ from typing import Any
 from cnnlab.engine.bench_spec import DELEGATES, BenchSpec
 from cnnlab.engine.convert_spec import OPTIMIZATIONS, ConvertSpec
 from cnnlab.engine.spec import MONITORS, OPTIMIZERS, ZOO_DEFAULTED, SpecError, TrainSpec
+from cnnlab.engine.transfer_spec import TransferSpec
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,22 @@ SHARED_TRAINING_PARAMS: tuple[Param, ...] = (
     Param("xla", bool, "Compile the training step with XLA."),
 )
 TRAINING_PARAMS = MODEL_AND_DATA + SHARED_TRAINING_PARAMS
+# A transfer's own parameters: its model is its parent's, its data the parent's unless given.
+TRANSFER_OWN_PARAMS: tuple[Param, ...] = (
+    Param(
+        "freeze",
+        str,
+        "What stays fixed: first:N (convolution blocks), layers:A,B or upto:NAME.",
+    ),
+    Param(
+        "replace_head",
+        bool,
+        "Replace the output layer with a new softmax for the data's classes.",
+    ),
+    Param("drop_last", int, "Layers --replace-head takes off the top before its new softmax."),
+    Param("data", str, "Dataset (default: the parent's).", short="-d"),
+)
+TRANSFER_PARAMS = TRANSFER_OWN_PARAMS + SHARED_TRAINING_PARAMS
 
 # A benchmark's options (its target and devices are arguments: one spec per model and device).
 BENCH_PARAMS: tuple[Param, ...] = (
@@ -203,8 +220,18 @@ CONVERT_PARAMS: tuple[Param, ...] = (
     ),
 )
 
-PARAMS = {"train": TRAINING_PARAMS, "bench": BENCH_PARAMS, "convert": CONVERT_PARAMS}
-SPEC_CLASSES: dict[str, type] = {"train": TrainSpec, "bench": BenchSpec, "convert": ConvertSpec}
+PARAMS = {
+    "train": TRAINING_PARAMS,
+    "transfer": TRANSFER_PARAMS,
+    "bench": BENCH_PARAMS,
+    "convert": CONVERT_PARAMS,
+}
+SPEC_CLASSES: dict[str, type] = {
+    "train": TrainSpec,
+    "transfer": TransferSpec,
+    "bench": BenchSpec,
+    "convert": ConvertSpec,
+}
 
 
 class ModelDefault:

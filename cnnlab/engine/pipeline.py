@@ -16,7 +16,7 @@ from typing import Any
 
 from cnnlab.engine.control import MAX_REPEATS, submit_repeats
 from cnnlab.engine.spec import SpecError, TrainSpec, train_spec
-from cnnlab.engine.transfer import TransferSpec
+from cnnlab.engine.transfer_spec import TransferSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Experiment, ExperimentQuery, Store, list_experiments
 
@@ -153,12 +153,23 @@ def run_pipeline(store: Store, pipeline: Pipeline) -> dict[str, list[int]]:
 
     A stage with repeats is a group; its children start from the group's first run.
     """
-    from cnnlab.data import validate_data_spec
+    from cnnlab.data import check_batch_fits, validate_data_spec
 
-    for stage in pipeline.stages:  # check every dataset before queueing anything
+    for stage in pipeline.stages:  # check every dataset (and batch) before queueing anything
         if "data" in stage.options:
-            stage.options["data"] = validate_data_spec(
-                stage.options["data"], val_split=stage.options.get("val_split")
+            options = stage.options
+            split = options.get("val_split")
+            options["data"] = validate_data_spec(options["data"], val_split=split)
+            batch = (
+                train_spec(**options).batch  # the zoo's default batch when none is given
+                if stage.parent is None
+                else options.get("batch", TransferSpec.batch)
+            )
+            check_batch_fits(
+                options["data"],
+                batch,
+                val_split=split,
+                seed=options.get("seed", TrainSpec.seed),
             )
         elif stage.parent is None:
             raise PipelineError(f"{pipeline.path}: stage {stage.name!r} needs data.")

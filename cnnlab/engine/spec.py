@@ -213,7 +213,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "train": ("cnnlab.engine.spec:TrainSpec", "cnnlab.engine.train:run_train"),
     "convert": ("cnnlab.engine.convert_spec:ConvertSpec", "cnnlab.engine.convert:run_convert"),
     "import": ("cnnlab.engine.convert_spec:ImportSpec", "cnnlab.engine.importing:run_import"),
-    "transfer": ("cnnlab.engine.transfer:TransferSpec", "cnnlab.engine.transfer:run_transfer"),
+    "transfer": ("cnnlab.engine.transfer_spec:TransferSpec", "cnnlab.engine.transfer:run_transfer"),
     "bench": ("cnnlab.engine.bench_spec:BenchSpec", "cnnlab.engine.bench:run_bench"),
 }
 

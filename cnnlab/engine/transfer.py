@@ -7,63 +7,14 @@ records the frozen and trainable layers and parameter counts as an event.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from cnnlab.engine.keras_file import KerasFileInfo, read_keras_file
 from cnnlab.engine.outcome import JobContext, JobOutcome
-from cnnlab.engine.spec import SpecError, TrainSpec, whole_number
+from cnnlab.engine.transfer_spec import Freeze, TransferSpec, parse_freeze
 from cnnlab.errors import CnnlabError
 from cnnlab.store import ACTIVE_STATUSES, Store, get_experiment, list_artifacts, verify_artifact
-
-MAX_DROP_LAST = 1000  # layers a new head may replace; the job checks the parent's real count
-_FREEZE = re.compile(r"^(first):(\d+)$|^(layers):(.+)$|^(upto):(.+)$")
-
-
-@dataclass(frozen=True)
-class Freeze:
-    """What to freeze: the first N convolution blocks, named layers, or everything up to one."""
-
-    first: int | None = None
-    layers: tuple[str, ...] = ()
-    up_to: str | None = None
-
-
-def parse_freeze(text: str) -> Freeze:
-    """`first:3`, `layers:conv1,conv2` or `upto:NAME` (empty: freeze nothing)."""
-    if not text:
-        return Freeze()
-    match = _FREEZE.match(text.strip())
-    if not match:
-        raise SpecError(
-            f"Cannot read --freeze {text!r}; use first:N, layers:NAME,NAME or upto:NAME."
-        )
-    if match.group(1):
-        return Freeze(first=int(match.group(2)))
-    if match.group(3):
-        return Freeze(layers=tuple(n.strip() for n in match.group(4).split(",") if n.strip()))
-    return Freeze(up_to=match.group(6).strip())
-
-
-@dataclass(frozen=True)
-class TransferSpec(TrainSpec):
-    """Train a child of experiment `source`, starting from its model."""
-
-    kind: ClassVar[str] = "transfer"
-
-    source: int = 0
-    freeze: str = ""
-    replace_head: bool = False
-    drop_last: int = 1
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if isinstance(self.source, bool) or not isinstance(self.source, int) or self.source < 1:
-            raise SpecError(f"A transfer needs the parent experiment's id, got {self.source!r}.")
-        parse_freeze(self.freeze)
-        whole_number(self.drop_last, "drop_last", 1, MAX_DROP_LAST)
 
 
 def source_model(store: Store, experiment_id: int) -> Path:
@@ -194,7 +145,7 @@ def prepare_transfer(
     parent is done its saved model is checked now; otherwise the child may wait for it
     (`wait_for_source`) and is checked by the job itself.
     """
-    from cnnlab.data import validate_data_spec
+    from cnnlab.data import check_batch_fits, validate_data_spec
 
     parent = get_experiment(store, source)
     if parent.kind not in ("train", "transfer", "import"):
@@ -225,6 +176,7 @@ def prepare_transfer(
         replace_head=replace_head,
         **training,
     )
+    check_batch_fits(spec.data, spec.batch, val_split=spec.val_split, seed=spec.seed)
     if wait_for is None:
         check_transfer(read_keras_file(source_model(store, source)), spec, class_count(data_text))
     return spec, wait_for
