@@ -32,7 +32,13 @@ from cnnlab.data.pipeline import (
     load_image_folder,
 )
 from cnnlab.data.regroup import ClassGroup, parse_regroup_spec, regroup_dataset
-from cnnlab.data.spec import DataSpec, load_training_data, parse_data_spec, validate_data_spec
+from cnnlab.data.spec import (
+    DataSpec,
+    check_batch_fits,
+    load_training_data,
+    parse_data_spec,
+    validate_data_spec,
+)
 from cnnlab.data.synth import SynthReport, write_synthetic_dataset
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "SkippedFile",
     "SynthReport",
     "array_pipeline",
+    "check_batch_fits",
     "check_cifar100",
     "file_pipeline",
     "folder_pipelines",

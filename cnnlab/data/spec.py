@@ -131,9 +131,32 @@ def load_training_data(
             regroup=spec.regroup,
             per_class=spec.per_class,
         )
-    if batch > data.train_count:
-        raise DatasetError(
-            f"Batch size {batch} is larger than the {data.train_count} training images "
-            f"of {spec.path}; use a smaller --batch."
-        )
+    _check_batch(batch, data.train_count, spec.path)
     return data
+
+
+def check_batch_fits(
+    text: str, batch: int, *, val_split: float | None = None, seed: int = 0
+) -> None:
+    """Refuse, at submit, a batch larger than the training images a job on `text` would get,
+    counted as `load_training_data` counts them (the same scan, split and regroup; no image is
+    decoded, so no TensorFlow), instead of failing the job once it runs."""
+    from cnnlab.data.folders import scan_folder_dataset
+    from cnnlab.data.regroup import regroup_dataset
+
+    spec = parse_data_spec(text)
+    if is_cifar100_path(spec.path):
+        return  # counting means unpickling the 150 MB train split; the job checks it (50,000)
+    fraction = DEFAULT_VALIDATION_FRACTION if val_split is None else val_split
+    dataset = scan_folder_dataset(spec.path, validation_fraction=fraction, seed=seed)
+    if spec.regroup is not None:
+        dataset = regroup_dataset(dataset, spec.regroup, per_class=spec.per_class, seed=seed)
+    _check_batch(batch, len(dataset.train), spec.path)
+
+
+def _check_batch(batch: int, count: int, path: Path) -> None:
+    if batch > count:
+        raise DatasetError(
+            f"Batch size {batch} is larger than the {count} training images "
+            f"of {path}; use a smaller --batch."
+        )

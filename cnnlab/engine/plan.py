@@ -54,11 +54,13 @@ def check_data(text: str, *, val_split: float | None = None) -> DataCheck:
 
 def plan_train(**values: Any) -> TrainSpec:
     """The training spec a request queues: the spec's rules and the zoo's defaults
-    (`train_spec`), then the data checked and made absolute. Raises a CnnlabError."""
+    (`train_spec`), then the data checked and made absolute, and the batch checked against
+    its training images. Raises a CnnlabError."""
+    from cnnlab.data import DatasetError, check_batch_fits
+
     spec = train_spec(**values)
     data = check_data(spec.data, val_split=spec.val_split)
     if not data.ok:
-        from cnnlab.data import DatasetError
-
         raise DatasetError(data.message)
+    check_batch_fits(data.data, spec.batch, val_split=spec.val_split, seed=spec.seed)
     return dataclasses.replace(spec, data=data.data)

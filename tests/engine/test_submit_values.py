@@ -319,3 +319,37 @@ def test_check_repeat_is_the_one_rule(store: Store) -> None:
     with pytest.raises(CnnlabError, match="at most 1,000, got 1,001"):
         submit_repeats(store, spec, MAX_REPEATS + 1, start_scheduler=False)
     assert store.read("SELECT count(*) FROM experiments")[0][0] == 0
+
+
+def test_a_batch_larger_than_the_training_images_is_refused_at_submit(  # type: ignore[no-untyped-def]
+    invoke, db_path: Path, tiny_images: Path, tmp_path: Path
+) -> None:
+    """Counted as the job counts them (the Training split here: 33 images), before any row; it
+    used to queue and then fail once the job had loaded the data."""
+    message = f"Batch size 34 is larger than the 33 training images of {tiny_images}"
+    result = invoke(
+        "train", "-m", "alexnet", "-d", str(tiny_images), "--batch", "34", "--db", str(db_path)
+    )
+    refused(result, message)
+    with open_store(db_path) as store:
+        parent = create_experiment(
+            store, "train", model="alexnet", spec={"model": "alexnet", "data": str(tiny_images)}
+        )
+    result = invoke(
+        "transfer", str(parent), "--wait-for-parent", "--batch", "34", "--db", str(db_path)
+    )
+    refused(result, message)
+    chain = tmp_path / "chain.toml"
+    chain.write_text(
+        f'[[stage]]\nname = "a"\nmodel = "alexnet"\ndata = "{tiny_images}"\nbatch = 33\n'
+        f'[[stage]]\nname = "b"\nmodel = "alexnet"\ndata = "{tiny_images}"\nbatch = 34\n'
+    )
+    result = invoke("pipeline", "run", str(chain), "--db", str(db_path))
+    refused(result, message)
+    assert rows(db_path) == 1  # the parent only: stage a was not queued either
+    assert (
+        invoke(
+            "train", "-m", "alexnet", "-d", str(tiny_images), "--batch", "33", "--db", str(db_path)
+        ).exit_code
+        == 0
+    )
