@@ -72,24 +72,14 @@ def readonly_folder(tmp_path: Path) -> Iterator[Path]:
     folder.chmod(0o755)
 
 
-TINY_TRAIN_PER_CLASS = 11
-
-
 @pytest.fixture
 def tiny_images(tmp_path: Path) -> Path:
     """A Fruits360-layout folder of tiny JPEGs, 11 per class for training (33: one batch at
     the default 32, which submitting checks) and one per class for testing: enough to submit a
     job against (a module's own `images` fixture, where it trains, is a learnable one)."""
-    from PIL import Image
+    from support.images import write_images
 
-    folder = tmp_path / "shapes"
-    for split, count in (("Training", TINY_TRAIN_PER_CLASS), ("Test", 1)):
-        for shade, name in enumerate(("a", "b", "c")):
-            (folder / split / name).mkdir(parents=True)
-            for index in range(count):
-                image = Image.new("RGB", (32, 32), (80 * shade, index, 0))
-                image.save(folder / split / name / f"{index}.jpg")
-    return folder
+    return write_images(tmp_path / "shapes")
 
 
 @pytest.fixture

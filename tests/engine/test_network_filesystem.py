@@ -35,7 +35,7 @@ def _rows(db: Path) -> int:
 
 def test_submitting_is_refused_and_reading_warns(invoke, on_nfs: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = tmp_path / "data"
-    assert invoke("data", "synth", str(data), "--classes", "2", "--per-class", "4").exit_code == 0
+    assert invoke("data", "synth", str(data), "--classes", "2", "--per-class", "20").exit_code == 0
     result = invoke("train", "--model", "alexnet", "--data", str(data), "--db", str(on_nfs))
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
@@ -53,7 +53,7 @@ def test_submitting_is_refused_and_reading_warns(invoke, on_nfs: Path, tmp_path:
 def test_allowed_by_config_it_queues_with_a_warning(invoke, on_nfs: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (on_nfs.parent / "cnnlab.toml").write_text("[store]\nallow_network_filesystem = true\n")
     data = tmp_path / "data"
-    assert invoke("data", "synth", str(data), "--classes", "2", "--per-class", "4").exit_code == 0
+    assert invoke("data", "synth", str(data), "--classes", "2", "--per-class", "20").exit_code == 0
     queued = invoke(
         "train",
         "--model",

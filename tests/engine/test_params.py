@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import pytest
+from support.images import write_images
 
 from cnnlab.cli.bench import bench_command
 from cnnlab.cli.convert import convert_command
@@ -103,11 +104,7 @@ def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
 
 
 def dataset(root: Path) -> Path:
-    for split in ("Training", "Test"):
-        for name in ("apple", "pear"):
-            (root / split / name).mkdir(parents=True)
-            (root / split / name / "0.jpg").write_bytes(b"\xff\xd8\xff")
-    return root
+    return write_images(root, ("apple", "pear"), per_class=16)
 
 
 REQUESTS: list[dict[str, str]] = [

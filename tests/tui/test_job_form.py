@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.images import write_images
 from textual.widgets import Button, Input
 
 from cnnlab.store import Store, get_experiment
@@ -16,12 +17,8 @@ from .helpers import home, until
 
 
 def dataset(root: Path) -> Path:
-    """A Fruits360 layout (Training/ and Test/) of three classes; no image is read."""
-    for split in ("Training", "Test"):
-        for name in ("apple", "pear", "plum"):
-            (root / split / name).mkdir(parents=True)
-            (root / split / name / "0.jpg").write_bytes(b"\xff\xd8\xff")
-    return root
+    """A Fruits360 layout (Training/ and Test/) of three classes of tiny real images."""
+    return write_images(root, ("apple", "pear", "plum"))
 
 
 async def test_invalid_fields_are_marked_and_submit_refused(make_app: MakeApp) -> None:

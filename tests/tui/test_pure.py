@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.images import write_images
 
 from cnnlab.engine.plan import check_data
 from cnnlab.models.defaults import training_defaults
@@ -49,9 +50,7 @@ def test_dataset_check(tmp_path: Path) -> None:
 
 
 def test_form_fields_build_a_spec_and_a_command_line(tmp_path: Path) -> None:
-    for name in ("a", "b"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "x.png").write_bytes(b"\x89PNG")
+    write_images(tmp_path, ("a", "b"), per_class=21, fruits360=False, suffix=".png")
     values = values_from_spec({"model": "alexnet", "data": str(tmp_path), "epochs": 3})
     values["patience"] = "-1"
     spec, errors = build_spec(values)
