@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 from cnnlab.engine import submit
-from cnnlab.engine.convert_spec import MODES, ConvertSpec
-from cnnlab.engine.convert_variants import list_variants
-from cnnlab.engine.importing import import_model
-from cnnlab.engine.job import run_job
+from cnnlab.engine.kinds.convert.spec import MODES, ConvertSpec
+from cnnlab.engine.kinds.convert.variants import list_variants
+from cnnlab.engine.kinds.importing.run import import_model
+from cnnlab.engine.runtime.job import run_job
 from cnnlab.store import Store, get_experiment, open_store
 
 # Paper 001 shrank each model by hand; these widths come closest to its parameter counts.

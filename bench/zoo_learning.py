@@ -2,7 +2,8 @@
 
 For each architecture and input size: the best validation accuracy, the epoch it was reached and
 seconds per epoch, on generated images (`cnnlab data synth`), trained the way a job trains
-(`train_spec` for the options, then `cnnlab.engine.trial.fit_from_scratch`, which makes the
+(`train_spec` for the options, then
+`cnnlab.engine.kinds.train.trial.fit_from_scratch`, which makes the
 calls a training job makes), in one process. "before" is the zoo as it was: Keras' own BatchNorm
 momentum, no recalibration, lr 1e-3; "after" is the zoo's training defaults
 (`cnnlab.models.defaults`). SqueezeNet's centred input is part of the architecture now, so its
@@ -36,8 +37,8 @@ PAPER_MODELS = (
 
 def run(model_name: str, data: Path, size: int, epochs: int, mode: str) -> tuple[float, int, float]:
     """Best validation accuracy, its epoch (1-based) and median seconds per epoch."""
+    from cnnlab.engine.kinds.train.trial import fit_from_scratch
     from cnnlab.engine.spec import train_spec
-    from cnnlab.engine.trial import fit_from_scratch
 
     options = {"model": model_name, "data": str(data), "input": size, "epochs": epochs}
     if mode == "before":  # the zoo as it was: Keras' BN, no recalibration, Adam at 1e-3

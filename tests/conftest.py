@@ -41,7 +41,7 @@ def _no_lingering_schedulers(tmp_path: Path) -> Iterator[None]:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"cnnlab.engine.scheduler" in args and any(
+        if b"cnnlab.engine.runtime.scheduler" in args and any(
             a.decode(errors="replace").startswith(root) for a in args
         ):
             with contextlib.suppress(ProcessLookupError, ValueError):

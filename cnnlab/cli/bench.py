@@ -11,7 +11,7 @@ import click
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
-from cnnlab.engine.bench_spec import BenchSpec
+from cnnlab.engine import BenchSpec
 from cnnlab.engine.params import BENCH_PARAMS, spec_values
 
 
@@ -41,7 +41,7 @@ def bench_command(
     **options: Any,
 ) -> None:
     """Measure the TFLite models of TARGET (an experiment id, or artifact:ID) on devices."""
-    from cnnlab.engine.bench import expand_devices, plan_bench, submit_bench
+    from cnnlab.engine import expand_devices, plan_bench, submit_bench
 
     store = open_db(ctx, db)
     serials = [part.strip() for value in devices for part in value.split(",") if part.strip()]

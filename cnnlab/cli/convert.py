@@ -11,7 +11,7 @@ import click
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
-from cnnlab.engine.convert_spec import ConvertSpec
+from cnnlab.engine import ConvertSpec
 from cnnlab.engine.params import CONVERT_PARAMS, spec_values
 
 MB = 1_000_000
@@ -41,7 +41,7 @@ def convert_command(
     **options: Any,
 ) -> None:
     """Queue TFLite conversions of an experiment's model; each is evaluated on its data."""
-    from cnnlab.engine.convert_submit import submit_conversions
+    from cnnlab.engine import submit_conversions
 
     store = open_db(ctx, db)
     modes = [m.strip() for m in mode.split(",") if m.strip()]
@@ -85,7 +85,7 @@ def import_command(
     ctx: click.Context, path: Path, data: str | None, name: str, as_json: bool, db: Path | None
 ) -> None:
     """Bring in a .keras, .h5, .tflite file or a SavedModel folder as an experiment."""
-    from cnnlab.engine.importing import import_model
+    from cnnlab.engine import import_model
     from cnnlab.store import list_artifacts
 
     store = open_db(ctx, db)
@@ -114,7 +114,7 @@ def variants_command(
     ctx: click.Context, experiment_id: int, as_json: bool, db: Path | None
 ) -> None:
     """List an experiment's TFLite variants: size, accuracy and change from Keras."""
-    from cnnlab.engine.convert_variants import list_variants
+    from cnnlab.engine import list_variants
     from cnnlab.store import get_experiment
 
     store = open_db(ctx, db)

@@ -72,7 +72,7 @@ def ls_command(
 ) -> None:
     """List experiments, newest first, one page at a time."""
     from cnnlab.cli.context import look_after_jobs
-    from cnnlab.engine.ingest import ingest_reports
+    from cnnlab.engine import ingest_reports
     from cnnlab.store import ExperimentQuery, count_experiments, list_experiments
 
     store = open_db(ctx, db)

@@ -12,9 +12,9 @@ import click
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
+from cnnlab.engine import TransferSpec
 from cnnlab.engine.params import MODEL_AND_DATA, SHARED_TRAINING_PARAMS, TRANSFER_OWN_PARAMS
 from cnnlab.engine.spec import TrainSpec
-from cnnlab.engine.transfer_spec import TransferSpec
 
 if TYPE_CHECKING:
     from cnnlab.store import Store
@@ -81,7 +81,7 @@ def training_options(fn: F) -> F:
 def _backend(store: Store, options: dict[str, Any]) -> tuple[str | None, Any]:
     """The backend and Slurm options asked for; any Slurm option alone means Slurm."""
     from cnnlab.config import load_config
-    from cnnlab.engine.slurm import SlurmOptions
+    from cnnlab.engine import SlurmOptions
     from cnnlab.errors import CnnlabError
 
     slurm_given = [
@@ -318,8 +318,7 @@ def engine_group() -> None:
 def engine_status_command(ctx: click.Context, as_json: bool, db: Path | None) -> None:
     """Whether the scheduler runs, its limits, and the jobs it manages."""
     from cnnlab.cli.context import look_after_jobs
-    from cnnlab.engine import scheduler_status
-    from cnnlab.engine.ingest import ingest_reports
+    from cnnlab.engine import ingest_reports, scheduler_status
 
     store = open_db(ctx, db)
     look_after_jobs(store)  # also restarts the scheduler when jobs wait and nobody serves them

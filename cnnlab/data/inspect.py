@@ -72,7 +72,7 @@ def inspect_dataset(path: Path | str) -> DatasetReport:
     if is_cifar100_path(path):
         return _inspect_cifar(path)
     dataset = scan_folder_dataset(path)
-    from cnnlab.models.quiet import import_tensorflow_quietly
+    from cnnlab.quiet_tensorflow import import_tensorflow_quietly
 
     tf = import_tensorflow_quietly()  # only images need decoding; CIFAR100 and a bad path do not
     unreadable = list(dataset.skipped)

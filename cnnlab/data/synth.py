@@ -119,7 +119,7 @@ def write_synthetic_dataset(
     created = _check_target(root)
     import numpy as np
 
-    from cnnlab.models.quiet import import_tensorflow_quietly
+    from cnnlab.quiet_tensorflow import import_tensorflow_quietly
 
     tf = import_tensorflow_quietly()
     names = synthetic_class_names(classes)

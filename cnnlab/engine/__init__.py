@@ -1,4 +1,11 @@
-"""Jobs: specs, the queue and scheduler, backends, job kinds and the Keras callbacks that report.
+"""Jobs: the engine's public API, the one door the CLI, the TUI and reports go through.
+
+Behind it the engine has two halves: `runtime/` (the scheduler, the job process, liveness, the
+reporters and their ingest, the Slurm backend) and `kinds/` (train, transfer, convert, bench,
+import: each kind's spec, submit-time checks and job code in one folder). Beside them sit the
+front modules the UIs may use directly: `params` (every job parameter, declared once), `plan`,
+`spec`, `control` and `pipeline`. import-linter contracts (pyproject.toml) keep the UIs out of
+the two halves and the kinds away from the scheduler.
 
 Importing this package does not import TensorFlow; only a job process running a model does.
 The names below are loaded when first used (PEP 562), so that importing one light module of the
@@ -22,16 +29,24 @@ if TYPE_CHECKING:
         submit,
         submit_repeats,
     )
-    from cnnlab.engine.liveness import mark_lost
-    from cnnlab.engine.scheduler import (
+    from cnnlab.engine.kinds.bench.run import expand_devices, plan_bench, submit_bench
+    from cnnlab.engine.kinds.bench.spec import BenchSpec
+    from cnnlab.engine.kinds.convert.spec import CONVERT_MODES, ConvertSpec
+    from cnnlab.engine.kinds.convert.submit import conversion_specs, submit_conversions
+    from cnnlab.engine.kinds.convert.variants import TfliteVariant, list_variants
+    from cnnlab.engine.kinds.importing.run import import_model
+    from cnnlab.engine.kinds.transfer.run import prepare_transfer
+    from cnnlab.engine.kinds.transfer.spec import TransferSpec
+    from cnnlab.engine.runtime.ingest import ingest_reports
+    from cnnlab.engine.runtime.liveness import mark_lost
+    from cnnlab.engine.runtime.scheduler import (
         SchedulerStatus,
         ensure_scheduler,
         scheduler_status,
         stop_scheduler,
     )
+    from cnnlab.engine.runtime.slurm import SlurmOptions
     from cnnlab.engine.spec import SpecError, TrainSpec, spec_from_dict
-    from cnnlab.engine.transfer import prepare_transfer
-    from cnnlab.engine.transfer_spec import TransferSpec
 
 # Each public name and the module that defines it.
 _HOMES = {
@@ -48,27 +63,50 @@ _HOMES = {
         ),
         "cnnlab.engine.control",
     ),
-    "mark_lost": "cnnlab.engine.liveness",
+    "mark_lost": "cnnlab.engine.runtime.liveness",
     **dict.fromkeys(
         ("SchedulerStatus", "ensure_scheduler", "scheduler_status", "stop_scheduler"),
-        "cnnlab.engine.scheduler",
+        "cnnlab.engine.runtime.scheduler",
     ),
     **dict.fromkeys(("SpecError", "TrainSpec", "spec_from_dict"), "cnnlab.engine.spec"),
-    "TransferSpec": "cnnlab.engine.transfer_spec",
-    "prepare_transfer": "cnnlab.engine.transfer",
+    "TransferSpec": "cnnlab.engine.kinds.transfer.spec",
+    "prepare_transfer": "cnnlab.engine.kinds.transfer.run",
+    "BenchSpec": "cnnlab.engine.kinds.bench.spec",
+    **dict.fromkeys(
+        ("expand_devices", "plan_bench", "submit_bench"), "cnnlab.engine.kinds.bench.run"
+    ),
+    **dict.fromkeys(("CONVERT_MODES", "ConvertSpec"), "cnnlab.engine.kinds.convert.spec"),
+    **dict.fromkeys(
+        ("conversion_specs", "submit_conversions"), "cnnlab.engine.kinds.convert.submit"
+    ),
+    **dict.fromkeys(("TfliteVariant", "list_variants"), "cnnlab.engine.kinds.convert.variants"),
+    "import_model": "cnnlab.engine.kinds.importing.run",
+    "ingest_reports": "cnnlab.engine.runtime.ingest",
+    "SlurmOptions": "cnnlab.engine.runtime.slurm",
 }
 
 __all__ = [
     "CONFIRM_REPEATS",
+    "CONVERT_MODES",
     "MAX_REPEATS",
+    "BenchSpec",
+    "ConvertSpec",
     "SchedulerStatus",
+    "SlurmOptions",
     "SpecError",
+    "TfliteVariant",
     "TrainSpec",
     "TransferSpec",
     "check_repeat",
+    "conversion_specs",
     "ensure_scheduler",
+    "expand_devices",
+    "import_model",
+    "ingest_reports",
+    "list_variants",
     "look_after_jobs",
     "mark_lost",
+    "plan_bench",
     "prepare_transfer",
     "resume",
     "scheduler_status",
@@ -76,6 +114,8 @@ __all__ = [
     "stop",
     "stop_scheduler",
     "submit",
+    "submit_bench",
+    "submit_conversions",
     "submit_repeats",
 ]
 

@@ -10,11 +10,11 @@ import contextlib
 import dataclasses
 
 from cnnlab.config import load_config
-from cnnlab.engine.liveness import mark_lost
-from cnnlab.engine.runs_folder import check_runs_folder
-from cnnlab.engine.scheduler import check_location, ensure_scheduler, is_running
-from cnnlab.engine.slurm import BACKEND as SLURM
-from cnnlab.engine.slurm import SLURM_KINDS, SlurmOptions, cancel
+from cnnlab.engine.runtime.liveness import mark_lost
+from cnnlab.engine.runtime.runs_folder import check_runs_folder
+from cnnlab.engine.runtime.scheduler import check_location, ensure_scheduler, is_running
+from cnnlab.engine.runtime.slurm import BACKEND as SLURM
+from cnnlab.engine.runtime.slurm import SLURM_KINDS, SlurmOptions, cancel
 from cnnlab.engine.spec import JobSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
@@ -236,7 +236,7 @@ def end_before_removal(store: Store, experiment_ids: list[int], timeout_s: float
     import socket
     import time
 
-    from cnnlab.engine.liveness import job_process_alive
+    from cnnlab.engine.runtime.liveness import job_process_alive
 
     here = socket.gethostname()
     pids = {
@@ -271,7 +271,7 @@ def resume(store: Store, experiment_id: int) -> None:
     if experiment.kind not in ("train", "transfer"):
         raise CnnlabError(f"{experiment.kind} jobs cannot be resumed; submit them again.")
     if experiment.kind == "transfer":
-        from cnnlab.engine.transfer import source_model
+        from cnnlab.engine.kinds.transfer.run import source_model
 
         source_model(store, int(experiment.spec["source"]))  # its parent's model is read again
     check_runs_folder(store)

@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnnlab.engine.bench_spec import DELEGATES, BenchSpec
-from cnnlab.engine.convert_spec import OPTIMIZATIONS, ConvertSpec
+from cnnlab.engine.kinds.bench.spec import DELEGATES, BenchSpec
+from cnnlab.engine.kinds.convert.spec import OPTIMIZATIONS, ConvertSpec
+from cnnlab.engine.kinds.transfer.spec import TransferSpec
 from cnnlab.engine.spec import MONITORS, OPTIMIZERS, ZOO_DEFAULTED, SpecError, TrainSpec
-from cnnlab.engine.transfer_spec import TransferSpec
 
 
 @dataclass(frozen=True)

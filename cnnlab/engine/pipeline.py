@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.engine.control import MAX_REPEATS, submit_repeats
+from cnnlab.engine.kinds.transfer.spec import TransferSpec
 from cnnlab.engine.spec import SpecError, TrainSpec, train_spec
-from cnnlab.engine.transfer_spec import TransferSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Experiment, ExperimentQuery, Store, list_experiments
 

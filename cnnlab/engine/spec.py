@@ -63,7 +63,7 @@ class TrainSpec:
     # BatchNormalization momentum when building from scratch; None: the architecture's own.
     bn_momentum: float | None = None
     # Training batches that BN statistics are recomputed from before each validation
-    # (cnnlab.engine.batchnorm); None: validate with the moving averages as they are.
+    # (cnnlab.engine.kinds.train.batchnorm); None: validate with the moving averages as they are.
     bn_recalibration: int | None = None
 
     def __post_init__(self) -> None:
@@ -210,11 +210,23 @@ class JobSpec(Protocol):
 # up imports nothing heavy. A runner is `run(spec, job: JobContext) -> JobOutcome` and may import
 # TensorFlow inside; the spec module must not.
 KINDS: dict[str, tuple[str, str]] = {
-    "train": ("cnnlab.engine.spec:TrainSpec", "cnnlab.engine.train:run_train"),
-    "convert": ("cnnlab.engine.convert_spec:ConvertSpec", "cnnlab.engine.convert:run_convert"),
-    "import": ("cnnlab.engine.convert_spec:ImportSpec", "cnnlab.engine.importing:run_import"),
-    "transfer": ("cnnlab.engine.transfer_spec:TransferSpec", "cnnlab.engine.transfer:run_transfer"),
-    "bench": ("cnnlab.engine.bench_spec:BenchSpec", "cnnlab.engine.bench:run_bench"),
+    "train": ("cnnlab.engine.spec:TrainSpec", "cnnlab.engine.kinds.train.run:run_train"),
+    "convert": (
+        "cnnlab.engine.kinds.convert.spec:ConvertSpec",
+        "cnnlab.engine.kinds.convert.run:run_convert",
+    ),
+    "import": (
+        "cnnlab.engine.kinds.convert.spec:ImportSpec",
+        "cnnlab.engine.kinds.importing.run:run_import",
+    ),
+    "transfer": (
+        "cnnlab.engine.kinds.transfer.spec:TransferSpec",
+        "cnnlab.engine.kinds.transfer.run:run_transfer",
+    ),
+    "bench": (
+        "cnnlab.engine.kinds.bench.spec:BenchSpec",
+        "cnnlab.engine.kinds.bench.run:run_bench",
+    ),
 }
 
 

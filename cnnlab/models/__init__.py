@@ -21,7 +21,6 @@ from cnnlab.models.errors import (
     WeightsNotFoundError,
 )
 from cnnlab.models.freezing import FreezeReport, freeze_layers, freeze_report, replace_head
-from cnnlab.models.quiet import import_tensorflow_quietly
 from cnnlab.models.registry import (
     MODEL_NAMES,
     MODEL_SPECS,
@@ -30,6 +29,7 @@ from cnnlab.models.registry import (
     model_spec,
     resolve_input_shape,
 )
+from cnnlab.quiet_tensorflow import import_tensorflow_quietly
 
 __all__ = [
     "MODEL_NAMES",

@@ -45,7 +45,8 @@ DEFAULT = TrainingDefaults()
 # only a from-scratch build applies this.
 # Momentum alone is not enough with a dozen steps an epoch: MobileNetV2 on 362 images still
 # validated at chance (0.333) for 4 epochs at 0.9 while training reached 0.89. Recomputing the
-# statistics from 50 training batches before each validation (cnnlab.engine.batchnorm) gave
+# statistics from 50 training batches before each validation
+# (cnnlab.engine.kinds.train.batchnorm) gave
 # 0.48 after the first epoch and 0.90 after the sixth, training unchanged.
 _BN_SMALL_DATA = TrainingDefaults(
     bn_momentum=0.9,

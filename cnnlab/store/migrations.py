@@ -217,7 +217,8 @@ def m004_backend_jobs(conn: sqlite3.Connection) -> None:
 @migration
 def m005_warning(conn: sqlite3.Connection) -> None:
     # A run that ended `done` but should not be trusted as it stands (validation accuracy at
-    # chance while training accuracy climbed, cnnlab.engine.chance): the one sentence saying
+    # chance while training accuracy climbed, cnnlab.engine.kinds.train.chance): the one sentence
+    # saying
     # why, shown as a mark beside the status in `ls` and the TUI.
     _run(conn, "ALTER TABLE experiments ADD COLUMN warning TEXT")
 

@@ -169,8 +169,8 @@ def test_a_bench_job_checks_its_model_again_before_measuring(
 ) -> None:
     """Changed after it was queued: the job fails with the sentence, measuring nothing."""
     from cnnlab.engine import submit
-    from cnnlab.engine.bench_spec import BenchSpec
-    from cnnlab.engine.job import run_job
+    from cnnlab.engine.kinds.bench.spec import BenchSpec
+    from cnnlab.engine.runtime.job import run_job
 
     artifact_id, path = tflite
     job_id = submit(store, BenchSpec(artifact_id=artifact_id), start_scheduler=False)
@@ -186,8 +186,8 @@ def test_a_bench_job_checks_its_model_again_before_measuring(
 def test_a_convert_job_checks_its_model_again_before_loading(
     store: Store, trained: dict[str, Any]
 ) -> None:
-    from cnnlab.engine.convert_submit import submit_conversions
-    from cnnlab.engine.job import run_job
+    from cnnlab.engine.kinds.convert.submit import submit_conversions
+    from cnnlab.engine.runtime.job import run_job
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("cnnlab.engine.control.ensure_scheduler", lambda store: False)

@@ -14,8 +14,8 @@ import pytest
 from support.cli_errors import one_error_line
 
 from cnnlab.engine import CONFIRM_REPEATS, MAX_REPEATS, SpecError, TrainSpec, TransferSpec
-from cnnlab.engine.bench_spec import BenchSpec
-from cnnlab.engine.convert_spec import ConvertSpec
+from cnnlab.engine.kinds.bench.spec import BenchSpec
+from cnnlab.engine.kinds.convert.spec import ConvertSpec
 from cnnlab.engine.pipeline import PipelineError, load_pipeline
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Store, add_artifact, create_experiment, open_store

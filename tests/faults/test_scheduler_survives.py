@@ -18,7 +18,9 @@ from support.waiting import wait_for
 
 
 def _schedulers(db: Path) -> list[int]:
-    return [pid for pid, m in cnnlab_processes(db).items() if m == "cnnlab.engine.scheduler"]
+    return [
+        pid for pid, m in cnnlab_processes(db).items() if m == "cnnlab.engine.runtime.scheduler"
+    ]
 
 
 def test_rm_force_of_a_running_job_leaves_the_scheduler_serving(tmp_path: Path) -> None:
@@ -27,7 +29,7 @@ def test_rm_force_of_a_running_job_leaves_the_scheduler_serving(tmp_path: Path) 
     doomed = submit(db, data, "--epochs", "30", "--patience", "-1")
     wait_for(lambda: len(epoch_numbers(db, doomed)) >= 1, what="the first epoch")
     scheduler = _schedulers(db)
-    job_pids = [p for p, m in cnnlab_processes(db).items() if m == "cnnlab.engine.job"]
+    job_pids = [p for p, m in cnnlab_processes(db).items() if m == "cnnlab.engine.runtime.job"]
     removed = cnnlab("rm", str(doomed), "--yes", "--force", "--db", str(db))
     assert removed.returncode == 0, removed.stderr
     assert job_pids and not set(job_pids) & set(cnnlab_processes(db)), "the job still runs"

@@ -75,7 +75,7 @@ def cnnlab_processes(db: Path) -> dict[int, str]:
             continue
         if state == "Z" or str(db) not in args:
             continue
-        for module in ("cnnlab.engine.scheduler", "cnnlab.engine.job"):
+        for module in ("cnnlab.engine.runtime.scheduler", "cnnlab.engine.runtime.job"):
             if module in args:
                 found[int(cmdline.parent.name)] = module
     return found

@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, SelectionList
 
-from cnnlab.engine.scheduler import lock_path
+from cnnlab.engine.runtime.scheduler import lock_path
 from cnnlab.store import ExperimentQuery, Store, add_artifact, list_experiments
 from cnnlab.tui.screens.bench_form import BenchForm
 from cnnlab.tui.screens.convert_form import ConvertForm

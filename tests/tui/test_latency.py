@@ -35,7 +35,7 @@ SnapCompare = Callable[..., bool]
 
 
 def add_tflite(store: Store, experiment_id: int, mode: str, size: int, top1: float) -> int:
-    """A .tflite artifact with the meta `cnnlab.engine.convert` records."""
+    """A .tflite artifact with the meta `cnnlab.engine.kinds.convert.run` records."""
     folder = store.run_dir(experiment_id) / "tflite"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{experiment_id}-{mode}.tflite"

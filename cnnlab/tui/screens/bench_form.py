@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from cnnlab.engine.bench_spec import BenchSpec
+from cnnlab.engine import BenchSpec
 from cnnlab.engine.params import (
     BENCH_PARAMS,
     command_line,
@@ -92,7 +92,7 @@ def check_bench(values: dict[str, Any]) -> tuple[BenchRequest | None, dict[str, 
 
 def submit_request(store: Store, request: BenchRequest) -> list[int]:
     """Plan and queue the benchmarks; `all` is the host and every phone adb says is ready."""
-    from cnnlab.engine.bench import expand_devices, plan_bench, submit_bench
+    from cnnlab.engine import expand_devices, plan_bench, submit_bench
 
     devices = expand_devices(store, list(request.devices))
     plans = plan_bench(store, request.target, devices, **request.options())

@@ -15,8 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
-from cnnlab.engine.convert_spec import MODES, ConvertSpec
-from cnnlab.engine.convert_submit import conversion_specs
+from cnnlab.engine import CONVERT_MODES, ConvertSpec, conversion_specs
 from cnnlab.engine.params import (
     CONVERT_PARAMS,
     Param,
@@ -74,7 +73,7 @@ def check_convert(
 
 
 def submit_request(store: Any, request: ConvertRequest) -> list[int]:
-    from cnnlab.engine.convert_submit import submit_conversions
+    from cnnlab.engine import submit_conversions
 
     return submit_conversions(
         store, request.experiment_id, list(request.modes), **request.options()
@@ -106,7 +105,9 @@ class ConvertForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
             with Horizontal(classes="field tall"):
                 yield Label("Modes", classes="label")
                 yield SelectionList[str](
-                    *((mode, mode, mode == "float") for mode in MODES), id="modes", compact=True
+                    *((mode, mode, mode == "float") for mode in CONVERT_MODES),
+                    id="modes",
+                    compact=True,
                 )
             yield Static(classes="field-error", id="modes-error")
             with Horizontal(classes="field"):

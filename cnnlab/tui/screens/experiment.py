@@ -35,7 +35,8 @@ from cnnlab.tui.widgets.variants_table import VariantsTable
 
 HIGHLIGHTED_EVENTS = {
     "early_stopping": "bold black on yellow",
-    # The warnings of cnnlab.engine.chance: the run's numbers are not to be trusted as they are.
+    # The warnings of cnnlab.engine.kinds.train.chance: the run's numbers are not to be trusted as
+    # they are.
     "stuck_at_chance": fmt.WARNING_STYLE,
     "not_learning": fmt.WARNING_STYLE,
     "best_epoch": "bold green",

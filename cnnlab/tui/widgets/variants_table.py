@@ -14,7 +14,7 @@ from textual.worker import Worker, WorkerState
 from cnnlab.tui import text as fmt
 
 if TYPE_CHECKING:
-    from cnnlab.engine.convert_variants import TfliteVariant
+    from cnnlab.engine import TfliteVariant
     from cnnlab.tui.app import CnnlabApp
 
 COLUMNS = (
@@ -74,7 +74,7 @@ class VariantsTable(DataTable[Any]):
     def read_variants(self, experiment_id: int) -> list[TfliteVariant]:
         from typing import cast
 
-        from cnnlab.engine.convert_variants import list_variants
+        from cnnlab.engine import list_variants
 
         return list_variants(cast("CnnlabApp", self.app).store, experiment_id)
 

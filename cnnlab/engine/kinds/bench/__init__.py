@@ -1,0 +1,1 @@
+"""Latency benchmarks of TFLite models on the host and on phones."""

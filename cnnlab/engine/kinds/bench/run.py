@@ -1,0 +1,196 @@
+"""Benchmark jobs: one TFLite model on one device (the host or a phone over adb), every sample kept.
+
+A job measures through `cnnlab.devices` and stores the device's identity, the summary and every
+per-run sample; warm and cold runs are labelled and never mixed. A phone unplugged mid-run keeps
+the samples already taken and ends the job `failed` with "device SERIAL disconnected after N of
+M runs".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from cnnlab.engine.kinds.bench.spec import BenchSpec
+from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
+from cnnlab.errors import CnnlabError
+from cnnlab.store import (
+    Artifact,
+    Store,
+    add_bench_run,
+    get_artifact,
+    get_experiment,
+    list_artifacts,
+    verify_artifact,
+)
+
+_TARGET = re.compile(r"^(artifact:)?(\d+)$")
+
+
+class BenchStopped(Exception):
+    """Raised from the per-sample callback when the user stops the job."""
+
+
+def tflite_targets(store: Store, target: str) -> list[Artifact]:
+    """The TFLite artifacts a TARGET names: `ID` (an experiment's) or `artifact:ID`, each
+    checked against its recorded hash."""
+    match = _TARGET.match(target.strip())
+    if not match:
+        raise CnnlabError(
+            f"Cannot read target {target!r}; give an experiment id (12) or an artifact "
+            "(artifact:7)."
+        )
+    number = int(match.group(2))
+    if match.group(1):
+        artifact = get_artifact(store, number)
+        if artifact.kind != "tflite":
+            raise CnnlabError(
+                f"Artifact {number} is a {artifact.kind} file; benchmarks run TFLite models "
+                f"(convert it first: `cnnlab convert {artifact.experiment_id}`)."
+            )
+        artifacts = [artifact]
+    else:
+        experiment = get_experiment(store, number)
+        artifacts = [a for a in list_artifacts(store, number) if a.kind == "tflite"]
+        if not artifacts:
+            raise CnnlabError(
+                f"Experiment {number} ({experiment.kind}, {experiment.status}) has no TFLite "
+                f"model; convert it first: `cnnlab convert {number}`."
+            )
+    for artifact in artifacts:
+        verify_artifact(store, artifact)
+    return artifacts
+
+
+def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
+    from cnnlab.config import load_config
+    from cnnlab.devices import (
+        AdbServerAddress,
+        DeviceDisconnected,
+        benchmark_host,
+        benchmark_phone,
+        device_info,
+        record_device,
+    )
+
+    artifact = get_artifact(job.store, spec.artifact_id)
+    model = verify_artifact(job.store, artifact)  # the bytes measured are the ones recorded
+    settings = load_config(job.store.path).devices
+    address = AdbServerAddress(settings.adb_host, settings.adb_port)
+    info = device_info(None if spec.device == "host" else address, spec.device)
+    device_id = record_device(job.store, info)
+    label = "cold" if spec.cold else "warm"
+
+    def on_sample(index: int, microseconds: float) -> None:
+        job.reporter.progress(1, index + 1, spec.runs)
+        if job.reporter.stop_requested():
+            raise BenchStopped
+
+    job.reporter.event(
+        "bench_started",
+        f"{label} benchmark of {model.name} on {spec.device}: {spec.runs} runs after "
+        f"{spec.warmup} warm-up, {spec.threads or 'default'} threads, {spec.delegate}.",
+        {"artifact_id": artifact.id, "device": spec.device, "mode": label},
+    )
+    try:
+        if spec.device == "host":
+            result = benchmark_host(
+                model,
+                runs=spec.runs,
+                warmup=spec.warmup,
+                threads=spec.threads,
+                delegate=spec.delegate,
+                on_sample=on_sample,
+            )
+        else:
+            result = benchmark_phone(
+                address,
+                spec.device,
+                model,
+                runs=spec.runs,
+                warmup=spec.warmup,
+                threads=spec.threads,
+                delegate=spec.delegate,
+                cpu_mask=spec.cpu_mask,
+                cold=spec.cold,
+                on_sample=on_sample,
+            )
+    except DeviceDisconnected as exc:
+        if exc.partial is not None and exc.partial.samples_us:
+            add_bench_run(
+                job.store,
+                exc.partial.to_bench_run(job.experiment.id, artifact.id, device_id),
+                exc.partial.samples_us,
+            )
+        raise
+    except BenchStopped:
+        return JobOutcome(True, "Stopped during the benchmark; nothing was recorded")
+    run_id = add_bench_run(
+        job.store, result.to_bench_run(job.experiment.id, artifact.id, device_id), result.samples_us
+    )
+    summary = result.summary
+    if summary is None:
+        raise CnnlabError(f"The benchmark on {spec.device} returned no samples; see the log.")
+    job.reporter.summary(
+        final_metrics={
+            "median_ms": summary.median_us / 1000,
+            "p90_ms": summary.p90_us / 1000,
+            "p99_ms": summary.p99_us / 1000,
+            "mean_ms": summary.mean_us / 1000,
+        }
+    )
+    message = (
+        f"{label}: median {summary.median_us / 1000:.2f} ms, "
+        f"p90 {summary.p90_us / 1000:.2f} ms, p99 {summary.p99_us / 1000:.2f} ms "
+        f"over {len(result.samples_us)} runs"
+    )
+    job.reporter.event("bench_done", message, {"bench_run_id": run_id})
+    return JobOutcome(False, message)
+
+
+def expand_devices(store: Store, devices: list[str]) -> list[str]:
+    """The device list with `all` replaced by the host and every phone adb says is ready."""
+    if "all" not in devices:
+        return devices
+    from cnnlab.config import load_config
+    from cnnlab.devices import AdbServerAddress, list_inventory
+
+    settings = load_config(store.path).devices
+    inventory = list_inventory(AdbServerAddress(settings.adb_host, settings.adb_port))
+    return [d.serial for d in inventory.devices if d.ready or d.kind == "host"]
+
+
+def plan_bench(
+    store: Store, target: str, devices: list[str], **options: Any
+) -> list[tuple[BenchSpec, Artifact]]:
+    """One spec per TFLite model of `target` and per device, checked before anything is queued."""
+    artifacts = tflite_targets(store, target)
+    if not devices:
+        raise CnnlabError("Name at least one device: --device host, a serial, or all.")
+    return [
+        (BenchSpec(artifact_id=artifact.id, device=device, **options), artifact)
+        for artifact in artifacts
+        for device in devices
+    ]
+
+
+def submit_bench(store: Store, plans: list[tuple[BenchSpec, Artifact]]) -> list[int]:
+    """Queue the planned benchmarks as children of the experiments owning the models."""
+    from cnnlab.engine.control import submit
+    from cnnlab.store import update_summary
+
+    ids = []
+    for index, (spec, artifact) in enumerate(plans):
+        owner = get_experiment(store, artifact.experiment_id)
+        mode = artifact.meta.get("mode", "tflite")
+        named = spec
+        if not spec.name:
+            label = f"{owner.name or owner.model} {mode} on {spec.device}"
+            named = dataclasses.replace(spec, name=label)
+        experiment_id = submit(
+            store, named, parent_id=owner.id, start_scheduler=index == len(plans) - 1
+        )
+        update_summary(store, experiment_id, model=owner.model)
+        ids.append(experiment_id)
+    return ids

@@ -1,0 +1,1 @@
+"""Bringing in a model trained elsewhere (a .keras file or a SavedModel)."""
