@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from cnnlab.cli.backend import backend_from_options, backend_options
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
@@ -27,6 +28,7 @@ from cnnlab.engine.params import BENCH_PARAMS, spec_values
 )
 @param_options(BENCH_PARAMS, BenchSpec)
 @click.option("--wait", is_flag=True, help="Follow the jobs; exit 0 only if all end done.")
+@backend_options
 @json_option
 @db_option
 @click.pass_context
@@ -47,7 +49,8 @@ def bench_command(
     serials = [part.strip() for value in devices for part in value.split(",") if part.strip()]
     serials = expand_devices(store, serials)
     plans = plan_bench(store, target, serials, **spec_values(BENCH_PARAMS, options))
-    ids = submit_bench(store, plans)
+    backend, slurm = backend_from_options(store, options)
+    ids = submit_bench(store, plans, backend=backend, slurm=slurm)
     if as_json and not wait:
         print_json({"ids": ids, "status": "queued"})
         return

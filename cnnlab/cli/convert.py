@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from cnnlab.cli.backend import backend_from_options, backend_options
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
@@ -27,6 +28,7 @@ MB = 1_000_000
 )
 @param_options(CONVERT_PARAMS, ConvertSpec)
 @click.option("--wait", is_flag=True, help="Follow the jobs and exit 0 only if all end done.")
+@backend_options
 @json_option
 @db_option
 @click.pass_context
@@ -45,7 +47,15 @@ def convert_command(
 
     store = open_db(ctx, db)
     modes = [m.strip() for m in mode.split(",") if m.strip()]
-    ids = submit_conversions(store, experiment_id, modes, **spec_values(CONVERT_PARAMS, options))
+    backend, slurm = backend_from_options(store, options)
+    ids = submit_conversions(
+        store,
+        experiment_id,
+        modes,
+        backend=backend,
+        slurm=slurm,
+        **spec_values(CONVERT_PARAMS, options),
+    )
     statuses = {}
     if not as_json or wait:
         for job_id, job_mode in zip(ids, dict.fromkeys(modes), strict=True):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from cnnlab.cli.backend import backend_from_options, backend_options
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
@@ -42,72 +43,12 @@ def training_options(fn: F) -> F:
         click.option(
             "--wait", is_flag=True, help="Follow the run(s) and exit 0 only if all end done."
         ),
-        click.option(
-            "--backend",
-            type=click.Choice(["local", "slurm"]),
-            default=None,
-            help="Where the job runs (default: engine.backend in cnnlab.toml, else local).",
-        ),
-        click.option(
-            "--partition", default=None, help="Slurm partition (default: slurm.partition)."
-        ),
-        click.option(
-            "--gpus",
-            type=click.IntRange(min=0),
-            default=None,
-            help="GPUs a Slurm job asks for (default: slurm.gpus_per_job).",
-        ),
-        click.option(
-            "--time",
-            "time_limit",
-            default=None,
-            help="Slurm time limit, e.g. 2:00:00 (default: slurm.time_limit); a job that hits "
-            "it stops with a checkpoint and can be resumed.",
-        ),
-        click.option(
-            "--sbatch-arg",
-            "sbatch_args",
-            multiple=True,
-            help="Extra sbatch option, e.g. --sbatch-arg=--cpus-per-task=4 (repeat for more).",
-        ),
         json_option,
         db_option,
     ]
     for option in reversed(options):
         fn = option(fn)
-    return param_options(SHARED_TRAINING_PARAMS, TrainSpec)(fn)
-
-
-def _backend(store: Store, options: dict[str, Any]) -> tuple[str | None, Any]:
-    """The backend and Slurm options asked for; any Slurm option alone means Slurm."""
-    from cnnlab.config import load_config
-    from cnnlab.engine import SlurmOptions
-    from cnnlab.errors import CnnlabError
-
-    slurm_given = [
-        flag
-        for flag, key in (
-            ("--partition", "partition"),
-            ("--gpus", "gpus"),
-            ("--time", "time_limit"),
-            ("--sbatch-arg", "sbatch_args"),
-        )
-        if options[key] not in (None, ())
-    ]
-    backend = options["backend"] or ("slurm" if slurm_given else None)
-    config = load_config(store.path)
-    if (backend or config.engine.backend) != "slurm":
-        if slurm_given:
-            raise CnnlabError(f"{', '.join(slurm_given)} only apply to --backend slurm.")
-        return backend, None
-    slurm = SlurmOptions.from_config(
-        config.slurm,
-        partition=options["partition"],
-        gpus=options["gpus"],
-        time_limit=options["time_limit"],
-        sbatch_args=options["sbatch_args"],
-    )
-    return backend, slurm
+    return param_options(SHARED_TRAINING_PARAMS, TrainSpec)(backend_options(fn))
 
 
 def _confirm_repeats(spec: Any, repeat: int, yes: bool) -> None:
@@ -145,7 +86,7 @@ def _queue_and_report(
     from cnnlab.engine import submit_repeats
 
     _confirm_repeats(spec, options["repeat"], options["yes"])
-    backend, slurm = _backend(store, options)
+    backend, slurm = backend_from_options(store, options)
     ids = submit_repeats(store, spec, options["repeat"], backend=backend, slurm=slurm, **where)
     wait, as_json = options["wait"], options["as_json"]
     if as_json and not wait:

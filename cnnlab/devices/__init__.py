@@ -31,6 +31,7 @@ from cnnlab.devices.inventory import (
     list_inventory,
     record_device,
     record_inventory,
+    remote_host_serial,
 )
 from cnnlab.devices.parse import BenchmarkOutput, RunStats, parse_benchmark_output
 from cnnlab.devices.phone import benchmark_phone
@@ -75,5 +76,6 @@ __all__ = [
     "read_elf_arch",
     "record_device",
     "record_inventory",
+    "remote_host_serial",
     "summarize",
 ]

@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from cnnlab.store import Store
 
 HOST_SERIAL = "host"
+
+
+def remote_host_serial() -> str:
+    """The device a host benchmark measured on a node without the database (Slurm): that node,
+    by name, so its numbers are never merged with the database host's `host`."""
+    return f"{HOST_SERIAL}:{os.uname().nodename}"
+
+
 THERMAL_SCRIPT = (
     "for z in /sys/class/thermal/thermal_zone*; do "
     'echo "$(cat "$z/type" 2>/dev/null)|$(cat "$z/temp" 2>/dev/null)"; done'

@@ -14,7 +14,12 @@ from cnnlab.engine.runtime.liveness import mark_lost
 from cnnlab.engine.runtime.runs_folder import check_runs_folder
 from cnnlab.engine.runtime.scheduler import check_location, ensure_scheduler, is_running
 from cnnlab.engine.runtime.slurm import BACKEND as SLURM
-from cnnlab.engine.runtime.slurm import SLURM_KINDS, SlurmOptions, cancel
+from cnnlab.engine.runtime.slurm import (
+    DEFAULT_SLURM_KINDS,
+    SlurmOptions,
+    cancel,
+    slurm_refusal,
+)
 from cnnlab.engine.spec import JobSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
@@ -53,16 +58,18 @@ def submit(
     check_runs_folder(store)
     config = load_config(store.path)
     check_location(store, config)  # a database on NFS is refused before its row is written
+    asked = backend is not None or slurm is not None
     backend = backend or config.engine.backend
     if backend not in (LOCAL, SLURM):
         raise CnnlabError(f"Unknown backend {backend!r}; choose local or slurm.")
-    if backend == SLURM and spec.kind not in SLURM_KINDS:
-        if slurm is not None:
-            raise CnnlabError(
-                f"{spec.kind} jobs run on the database's host only (they write the store "
-                f"directly); only {' and '.join(SLURM_KINDS)} jobs can go to Slurm."
-            )
-        backend = LOCAL  # the lab's default backend is for training; these stay here
+    stays = ""
+    if backend == SLURM:
+        refusal = slurm_refusal(spec.kind, getattr(spec, "device", None))
+        if refusal is not None and asked:
+            raise CnnlabError(refusal)
+        if refusal is not None or (not asked and spec.kind not in DEFAULT_SLURM_KINDS):
+            backend = LOCAL  # engine.backend is for what can and should leave this machine
+            stays = f" here (engine.backend sends {', '.join(DEFAULT_SLURM_KINDS)} to Slurm)"
     model: str | None = getattr(spec, "model", None)
     dataset: str | None = getattr(spec, "data", None)
     experiment_id = create_experiment(
@@ -83,7 +90,7 @@ def submit(
         assign_backend(store, experiment_id, backend, options.to_dict())
     what = " ".join(part for part in (spec.kind, model, dataset and f"on {dataset}") if part)
     after = f", after experiment {wait_for} is done" if wait_for is not None else ""
-    where = " on Slurm" if backend != LOCAL else ""
+    where = " on Slurm" if backend != LOCAL else stays
     append_event(store, experiment_id, "queued", what + after + where)
     if start_scheduler:
         ensure_scheduler(store)

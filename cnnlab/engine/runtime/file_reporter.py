@@ -8,13 +8,18 @@ the records to the store (`cnnlab.engine.runtime.ingest`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cnnlab.devices import DeviceInfo
+    from cnnlab.store import BenchRun
 
 REPORT_NAME = "report.jsonl"
 STOP_NAME = "stop"
@@ -95,7 +100,14 @@ class FileReporter:
             }
         )
 
-    def artifact(self, kind: str, path: Path, meta: Mapping[str, Any] | None = None) -> None:
+    def artifact(
+        self,
+        kind: str,
+        path: Path,
+        meta: Mapping[str, Any] | None = None,
+        *,
+        owner: int | None = None,
+    ) -> None:
         # Size and hash are computed by the ingester, on the shared filesystem.
         self._write(
             {
@@ -103,6 +115,17 @@ class FileReporter:
                 "kind": kind,
                 "path": str(Path(path).absolute()),
                 "meta": dict(meta or {}),
+                "owner": owner,
+            }
+        )
+
+    def bench_run(self, device: DeviceInfo, run: BenchRun, samples_us: Sequence[float]) -> None:
+        self._write(
+            {
+                "type": "bench_run",
+                "device": dataclasses.asdict(device),
+                "run": dataclasses.asdict(run),
+                "samples_us": [float(sample) for sample in samples_us],
             }
         )
 

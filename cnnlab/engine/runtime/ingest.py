@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.engine.runtime.file_reporter import read_records, report_path
+from cnnlab.engine.runtime.reporter import record_bench_run
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     ACTIVE_STATUSES,
+    BenchRun,
     ExperimentQuery,
     Store,
     add_artifact,
@@ -104,14 +106,23 @@ def _apply(store: Store, experiment_id: int, record: dict[str, Any] | None) -> N
             store, experiment_id, record["kind"], record.get("message") or "", record.get("data")
         )
     elif kind == "artifact":
+        owner = record.get("owner") or experiment_id
         try:
-            add_artifact(
-                store, experiment_id, record["kind"], Path(record["path"]), meta=record.get("meta")
-            )
+            path, meta = Path(record["path"]), record.get("meta")
+            add_artifact(store, owner, record["kind"], path, meta=meta)
         except CnnlabError as exc:  # a vanished file must not block every later line
             append_event(
                 store, experiment_id, "artifact_missing", str(exc), {"path": record["path"]}
             )
+    elif kind == "bench_run":
+        from cnnlab.devices import DeviceInfo
+
+        device: dict[str, Any] = {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in record["device"].items()
+        }
+        run = BenchRun(**{k: v for k, v in record["run"].items() if k not in ("id", "created_at")})
+        record_bench_run(store, experiment_id, DeviceInfo(**device), run, record["samples_us"])
     elif kind == "summary":
         update_summary(store, experiment_id, **record["fields"])
     elif kind == "heartbeat":

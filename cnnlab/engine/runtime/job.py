@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import signal
 import sys
@@ -48,7 +49,8 @@ def run_job_with_files(context: Store, run_dir: Path, experiment_id: int) -> str
     """Run one experiment on a node without the shared database (Slurm): it reads its row and
     its parent's artifacts from `context` (a private copy) and reports into `run_dir`."""
     reporter = FileReporter(run_dir, experiment_id)
-    return _run(context, experiment_id, run_dir, reporter, lambda: _start_file_heartbeat(reporter))
+    beat = functools.partial(_start_file_heartbeat, reporter)
+    return _run(context, experiment_id, run_dir, reporter, beat, remote=True)
 
 
 def _run(
@@ -57,6 +59,8 @@ def _run(
     run_dir: Path,
     reporter: StoreReporter | FileReporter,
     start_heartbeat: Callable[[], threading.Event],
+    *,
+    remote: bool = False,
 ) -> str:
     experiment = get_experiment(store, experiment_id)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -75,7 +79,8 @@ def _run(
         reporter.event(
             "started", f"pid {os.getpid()} on {os.uname().nodename}", environment(Path.cwd())
         )
-        outcome: JobOutcome = runner(spec, JobContext(store, experiment, reporter, run_dir))
+        context = JobContext(store, experiment, reporter, run_dir, remote=remote)
+        outcome: JobOutcome = runner(spec, context)
     except BaseException as exc:  # the row must always say why the job ended
         reason = failure_reason(exc, experiment_id)
         _log(traceback.format_exc().rstrip())

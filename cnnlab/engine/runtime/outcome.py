@@ -18,6 +18,14 @@ class JobContext:
     experiment: Experiment
     reporter: Reporter
     run_dir: Path
+    # True on a node without the database (Slurm): `store` is then a private copy of the rows
+    # the job reads, and "the host" is that node, not the machine that holds the database.
+    remote: bool = False
+
+    def run_dir_of(self, experiment_id: int) -> Path:
+        """Another experiment's run folder: a sibling of this job's, on any backend (the
+        store's own `run_dir` is wrong for a remote job's private copy)."""
+        return self.run_dir.parent / str(int(experiment_id))
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,26 @@
 """The one small interface a job reports through, and its SQLite implementation.
 
-Jobs never write the store directly: they call a `Reporter`. The local backend's reporter
-writes SQLite; a job on another node (Slurm) can get one that writes files in its run folder,
-and nothing in the training code changes.
+Jobs never write the store directly: they call a `Reporter`, every kind alike (an epoch, an
+artifact, even one recorded on another experiment as a conversion's .tflite is, a benchmark's
+samples and the device they came from). The local backend's reporter writes SQLite; a job on
+another node (Slurm) gets one that writes files in its run folder
+(`cnnlab.engine.runtime.file_reporter`), and nothing in the job's code changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cnnlab.store import (
+    BenchRun,
     Store,
     StoreError,
     add_artifact,
+    add_bench_run,
     append_epoch,
     append_event,
     get_experiment,
@@ -24,6 +29,9 @@ from cnnlab.store import (
     set_status,
     update_summary,
 )
+
+if TYPE_CHECKING:
+    from cnnlab.devices import DeviceInfo
 
 PROGRESS_INTERVAL_S = 0.5  # at most 2 progress writes per second
 STOP_POLL_INTERVAL_S = 0.5
@@ -40,7 +48,15 @@ class Reporter(Protocol):
     def event(
         self, kind: str, message: str = "", data: Mapping[str, Any] | None = None
     ) -> None: ...
-    def artifact(self, kind: str, path: Path, meta: Mapping[str, Any] | None = None) -> None: ...
+    def artifact(
+        self,
+        kind: str,
+        path: Path,
+        meta: Mapping[str, Any] | None = None,
+        *,
+        owner: int | None = None,  # the experiment it belongs to, if not the job's own
+    ) -> None: ...
+    def bench_run(self, device: DeviceInfo, run: BenchRun, samples_us: Sequence[float]) -> None: ...
     def summary(self, **fields: Any) -> None: ...
     def heartbeat(self) -> None: ...
     def stop_requested(self) -> bool: ...
@@ -94,8 +110,20 @@ class StoreReporter:
     def event(self, kind: str, message: str = "", data: Mapping[str, Any] | None = None) -> None:
         self._keep(lambda: append_event(self.store, self.experiment_id, kind, message, data))
 
-    def artifact(self, kind: str, path: Path, meta: Mapping[str, Any] | None = None) -> None:
-        self._keep(lambda: add_artifact(self.store, self.experiment_id, kind, path, meta=meta))
+    def artifact(
+        self,
+        kind: str,
+        path: Path,
+        meta: Mapping[str, Any] | None = None,
+        *,
+        owner: int | None = None,
+    ) -> None:
+        experiment_id = self.experiment_id if owner is None else owner
+        self._keep(lambda: add_artifact(self.store, experiment_id, kind, path, meta=meta))
+
+    def bench_run(self, device: DeviceInfo, run: BenchRun, samples_us: Sequence[float]) -> None:
+        own = self.experiment_id
+        self._keep(lambda: record_bench_run(self.store, own, device, run, samples_us))
 
     def summary(self, **fields: Any) -> None:
         self._keep(lambda: update_summary(self.store, self.experiment_id, **fields))
@@ -112,3 +140,19 @@ class StoreReporter:
             self._last_stop_poll = now
             self._stop_flag = get_experiment(self.store, self.experiment_id).stop_requested
         return self._stop_flag
+
+
+def record_bench_run(
+    store: Store,
+    experiment_id: int,
+    device: DeviceInfo,
+    run: BenchRun,
+    samples_us: Sequence[float],
+) -> int:
+    """The device as seen (merged with what is known of it), then the run and its samples as
+    the job's own: what both reporters' `bench_run` amount to. Returns the run's id."""
+    from cnnlab.devices import record_device
+
+    device_id = record_device(store, device)
+    row = dataclasses.replace(run, experiment_id=experiment_id, device_id=device_id)
+    return add_bench_run(store, row, samples_us)

@@ -55,9 +55,27 @@ FINAL_STATES = frozenset(
         "SPECIAL_EXIT",
     }
 )
-# Kinds that only report through the Reporter (and read their parent's artifacts): the others
-# write the store directly (bench runs, convert artifacts) and so must run on its host.
-SLURM_KINDS = ("train", "transfer")
+# Kinds a Slurm node can run: each reports only through the Reporter and reads its parent's
+# rows from the job's private copy. An import runs where its file is.
+SLURM_KINDS = ("train", "transfer", "convert", "bench")
+# What `engine.backend = "slurm"` sends there when a submission names no backend: a benchmark's
+# `host` means this machine unless the user asks for a node with --backend slurm.
+DEFAULT_SLURM_KINDS = ("train", "transfer", "convert")
+
+
+def slurm_refusal(kind: str, device: str | None = None) -> str | None:
+    """Why a job of `kind` (on `device`, for a benchmark) cannot run on Slurm; None if it can."""
+    if kind not in SLURM_KINDS:
+        return (
+            f"{kind} jobs run on the database's host only; only "
+            f"{', '.join(SLURM_KINDS)} jobs can go to Slurm."
+        )
+    if kind == "bench" and device not in (None, "host"):
+        return (
+            f"Phone {device} is plugged into this machine, which a Slurm node cannot reach; "
+            "benchmark it with --backend local (host benchmarks can run on a node)."
+        )
+    return None
 
 
 class SlurmError(CnnlabError):

@@ -1,7 +1,8 @@
 """Benchmark jobs: one TFLite model on one device (the host or a phone over adb), every sample kept.
 
-A job measures through `cnnlab.devices` and stores the device's identity, the summary and every
-per-run sample; warm and cold runs are labelled and never mixed. A phone unplugged mid-run keeps
+A job measures through `cnnlab.devices` and reports the device's identity, the summary and every
+per-run sample through its reporter (so a host benchmark can run on a Slurm node, recorded as
+`host:NODE`); warm and cold runs are labelled and never mixed. A phone unplugged mid-run keeps
 the samples already taken and ends the job `failed` with "device SERIAL disconnected after N of
 M runs".
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnlab.engine.kinds.bench.spec import BenchSpec
 from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
@@ -18,12 +19,14 @@ from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     Artifact,
     Store,
-    add_bench_run,
     get_artifact,
     get_experiment,
     list_artifacts,
     verify_artifact,
 )
+
+if TYPE_CHECKING:
+    from cnnlab.engine import SlurmOptions
 
 _TARGET = re.compile(r"^(artifact:)?(\d+)$")
 
@@ -71,7 +74,7 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
         benchmark_host,
         benchmark_phone,
         device_info,
-        record_device,
+        remote_host_serial,
     )
 
     artifact = get_artifact(job.store, spec.artifact_id)
@@ -79,7 +82,8 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
     settings = load_config(job.store.path).devices
     address = AdbServerAddress(settings.adb_host, settings.adb_port)
     info = device_info(None if spec.device == "host" else address, spec.device)
-    device_id = record_device(job.store, info)
+    if job.remote:  # a Slurm node is not the host the database's machine is known as
+        info = dataclasses.replace(info, serial=remote_host_serial())
     label = "cold" if spec.cold else "warm"
 
     def on_sample(index: int, microseconds: float) -> None:
@@ -118,16 +122,13 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
             )
     except DeviceDisconnected as exc:
         if exc.partial is not None and exc.partial.samples_us:
-            add_bench_run(
-                job.store,
-                exc.partial.to_bench_run(job.experiment.id, artifact.id, device_id),
-                exc.partial.samples_us,
-            )
+            run = exc.partial.to_bench_run(job.experiment.id, artifact.id)
+            job.reporter.bench_run(info, run, exc.partial.samples_us)
         raise
     except BenchStopped:
         return JobOutcome(True, "Stopped during the benchmark; nothing was recorded")
-    run_id = add_bench_run(
-        job.store, result.to_bench_run(job.experiment.id, artifact.id, device_id), result.samples_us
+    job.reporter.bench_run(
+        info, result.to_bench_run(job.experiment.id, artifact.id), result.samples_us
     )
     summary = result.summary
     if summary is None:
@@ -145,7 +146,7 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
         f"p90 {summary.p90_us / 1000:.2f} ms, p99 {summary.p99_us / 1000:.2f} ms "
         f"over {len(result.samples_us)} runs"
     )
-    job.reporter.event("bench_done", message, {"bench_run_id": run_id})
+    job.reporter.event("bench_done", message, {"device": info.serial, "mode": label})
     return JobOutcome(False, message)
 
 
@@ -175,8 +176,15 @@ def plan_bench(
     ]
 
 
-def submit_bench(store: Store, plans: list[tuple[BenchSpec, Artifact]]) -> list[int]:
-    """Queue the planned benchmarks as children of the experiments owning the models."""
+def submit_bench(
+    store: Store,
+    plans: list[tuple[BenchSpec, Artifact]],
+    *,
+    backend: str | None = None,
+    slurm: SlurmOptions | None = None,
+) -> list[int]:
+    """Queue the planned benchmarks as children of the experiments owning the models (on
+    Slurm only when asked: a benchmark's `host` is this machine otherwise)."""
     from cnnlab.engine.control import submit
     from cnnlab.store import update_summary
 
@@ -189,7 +197,12 @@ def submit_bench(store: Store, plans: list[tuple[BenchSpec, Artifact]]) -> list[
             label = f"{owner.name or owner.model} {mode} on {spec.device}"
             named = dataclasses.replace(spec, name=label)
         experiment_id = submit(
-            store, named, parent_id=owner.id, start_scheduler=index == len(plans) - 1
+            store,
+            named,
+            parent_id=owner.id,
+            start_scheduler=index == len(plans) - 1,
+            backend=backend,
+            slurm=slurm,
         )
         update_summary(store, experiment_id, model=owner.model)
         ids.append(experiment_id)

@@ -1,7 +1,8 @@
 """The conversion job: SavedModel to TFLite in one mode, checked, evaluated and recorded.
 
 The .tflite file goes under the *source* experiment's run folder
-(`runs/<source>/tflite/<job>-<mode>.tflite`) and is recorded as that experiment's `tflite`
+(`runs/<source>/tflite/<job>-<mode>.tflite`) and is recorded, through the job's reporter like
+everything else it writes (so a conversion runs on Slurm too), as that experiment's `tflite`
 artifact, so all variants of one model sit together and disappear with it; the job's own row
 keeps the conversion's events and its evaluation summary. TensorFlow is imported inside.
 """
@@ -27,7 +28,6 @@ from cnnlab.engine.kinds.convert.submit import ConvertSource, conversion_source
 from cnnlab.engine.runtime.files import written_whole
 from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
 from cnnlab.errors import CnnlabError
-from cnnlab.store import add_artifact
 
 MB = 1_000_000
 
@@ -56,7 +56,7 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
     float_ops = float_ops_in_int8(contents.float_ops, layer_names) if spec.mode == "int8" else []
     if float_ops and not spec.float_fallback:
         raise ConversionError(explain(float_ops, mode=spec.mode), float_ops)
-    folder = store.run_dir(spec.source_id) / "tflite"
+    folder = job.run_dir_of(spec.source_id) / "tflite"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{job.experiment.id}-{spec.mode}.tflite"
     with written_whole(path) as partial:
@@ -98,11 +98,11 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
         "xnnpack_failure": xnnpack_failure,
         **contents.to_meta(),
     }
-    artifact_id = add_artifact(store, spec.source_id, "tflite", path, meta=meta)
+    reporter.artifact("tflite", path, meta, owner=spec.source_id)
     reporter.event(
         "artifact",
-        f"Recorded as artifact {artifact_id} of experiment {spec.source_id}.",
-        {"artifact_id": artifact_id, "experiment_id": spec.source_id},
+        f"Recorded as a tflite artifact of experiment {spec.source_id}.",
+        {"experiment_id": spec.source_id, "path": str(path)},
     )
     metrics = {
         key: value for key, value in (evaluation or {}).items() if isinstance(value, int | float)

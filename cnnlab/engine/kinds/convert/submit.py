@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnlab.engine.control import submit
 from cnnlab.engine.kinds.convert.spec import CONVERT_MODES, ConvertSpec
@@ -23,6 +23,9 @@ from cnnlab.store import (
     list_artifacts,
     verify_artifact,
 )
+
+if TYPE_CHECKING:
+    from cnnlab.engine import SlurmOptions
 
 MODEL_KINDS = ("train", "transfer", "import")
 MODEL_FILES = ("saved_model", "keras")  # what a conversion loads (a SavedModel converts first)
@@ -100,6 +103,8 @@ def submit_conversions(
     float_fallback: bool = False,
     data: str | None = None,
     name: str = "",
+    backend: str | None = None,
+    slurm: SlurmOptions | None = None,
 ) -> list[int]:
     """Queue one conversion job per mode, each a child of `experiment_id`; returns their ids.
 
@@ -138,7 +143,12 @@ def submit_conversions(
         data=data,
         name=name,
     )
-    return [submit(store, spec, parent_id=experiment_id, wait_for=wait_for) for spec in specs]
+    return [
+        submit(
+            store, spec, parent_id=experiment_id, wait_for=wait_for, backend=backend, slurm=slurm
+        )
+        for spec in specs
+    ]
 
 
 def conversion_specs(
