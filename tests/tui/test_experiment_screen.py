@@ -45,7 +45,7 @@ async def test_epochs_events_and_log_arrive_live(make_app: MakeApp, db_path: Pat
             append_event(job, 3, "early_stopping", "No improvement for 3 epochs.")
         await until(pilot, lambda: len(screen.epochs) == 4)
         await until(pilot, lambda: screen.query_one("#epochs-table").row_count == 4)
-        await until(pilot, lambda: len(screen.events) == 2)
+        await until(pilot, lambda: len(screen.followed.events) == 2)
         await pilot.press("3")  # events read while the tab was hidden are there when shown
         await until(pilot, lambda: shown_rows(screen, "#events-table") == 2)
         await pilot.press("4")

@@ -6,86 +6,34 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from cnnlab.store import Artifact, Epoch, Event, Experiment, artifact_path
+from cnnlab.store import Epoch, Experiment, artifact_path
 from cnnlab.tui import text as fmt
-from cnnlab.tui.charts import Series
-from cnnlab.tui.reads import (
-    MAX_LOG_TAIL,
-    LogChunk,
-    News,
-    Version,
-    data_version,
-    read_log,
-    read_news,
-)
+from cnnlab.tui.reads import LogChunk, News, Version, data_version, read_log, read_news
 from cnnlab.tui.screens.base import LabScreen, WorkerResult
-from cnnlab.tui.widgets.chart import LineChart
-from cnnlab.tui.widgets.log_tail import LogTail
+from cnnlab.tui.widgets.experiment_tabs import (
+    ArtifactsTab,
+    Change,
+    ChartsTab,
+    EpochsTab,
+    EventsTab,
+    ExperimentTab,
+    Followed,
+    LogTab,
+    SpecTab,
+    VariantsTab,
+)
 from cnnlab.tui.widgets.variants_table import VariantsTable
 
-HIGHLIGHTED_EVENTS = {
-    "early_stopping": "bold black on yellow",
-    # The warnings of cnnlab.engine.kinds.train.chance: the run's numbers are not to be trusted as
-    # they are.
-    "stuck_at_chance": fmt.WARNING_STYLE,
-    "not_learning": fmt.WARNING_STYLE,
-    "best_epoch": "bold green",
-    "failed": "bold red",
-    "stopped": "yellow",
-    "lost": "magenta",
-}
 TABS = ("charts", "epochs", "events", "log", "spec", "artifacts", "variants")
-# Fixed widths and plain-string cells: DataTable measures every cell of an auto-width column
-# through Rich, which cost ~0.1 s for a 500-epoch run.
-EPOCH_COLUMNS = (
-    ("epoch", 5),
-    ("loss", 9),
-    ("accuracy", 8),
-    ("val loss", 9),
-    ("val acc", 7),
-    ("lr", 7),
-    ("time", 8),
-)
-BEST_STYLE = "bold green"
-TAB_COLUMNS = {
-    "events": ("time", "event", "message"),
-    "spec": ("key", "value"),
-    "artifacts": ("kind", "size", "path", "sha256"),
-}
-
-
-def epoch_cells(epoch: Epoch, best: bool) -> list[str]:
-    """The epochs table's cells (markup strings: the best epoch is highlighted)."""
-    m = epoch.metrics
-    number, val_acc = str(epoch.epoch), fmt.percent_text(m.get("val_accuracy"))
-    if best:
-        number, val_acc = f"[{BEST_STYLE}]{number}[/]", f"[{BEST_STYLE}]{val_acc}[/]"
-    return [
-        number,
-        fmt.metric_text(m.get("loss")),
-        fmt.percent_text(m.get("accuracy")),
-        fmt.metric_text(m.get("val_loss")),
-        val_acc,
-        "" if epoch.lr is None else f"{epoch.lr:.2g}",
-        fmt.duration_text(epoch.seconds),
-    ]
-
-
-def curve(epochs: list[Epoch], metric: str) -> list[float | None]:
-    values: list[float | None] = [None] * (epochs[-1].epoch if epochs else 0)
-    for epoch in epochs:
-        values[epoch.epoch - 1] = epoch.metrics.get(metric)
-    return values
 
 
 def headline(e: Experiment) -> Text:
@@ -171,31 +119,29 @@ class ExperimentScreen(LabScreen):
     def __init__(self, experiment_id: int) -> None:
         super().__init__()
         self.experiment_id = experiment_id
-        self.experiment: Experiment | None = None
-        self.epochs: list[Epoch] = []
-        self.events: list[Event] = []
-        self.artifacts: list[Artifact] = []
+        self.followed = Followed(experiment_id)
         self.last_event_id = 0
         self.log_offset = 0
-        self.log_chunks: list[str] = []  # log text read before the log tab was first shown
         self.version: Version | None = None
-        self.best_shown: int | None = None  # the epoch highlighted in the epochs table
         self.filled_tabs: set[str] = {"charts"}  # tabs whose widgets are mounted and filled
         self._mounting: set[str] = set()
 
     @property
-    def epochs_table_live(self) -> bool:
-        return "epochs" in self.filled_tabs
+    def experiment(self) -> Experiment | None:
+        return self.followed.experiment
+
+    @property
+    def epochs(self) -> list[Epoch]:
+        return self.followed.epochs
 
     def compose(self) -> ComposeResult:
-        # Only the header and the charts are mounted up front: each other tab's widgets are
+        # Only the header and the charts are mounted up front: each other tab's widget is
         # mounted and filled the first time it is shown (mounting and styling all of them cost
         # more than half of opening a 500-epoch run).
         yield Static(f"#{self.experiment_id} loading…", id="head", classes="bar")
         with TabbedContent(initial="charts"):
-            with TabPane("1 Charts", id="charts"), Horizontal():
-                yield LineChart("loss", id="loss-chart")
-                yield LineChart("accuracy", id="acc-chart")
+            with TabPane("1 Charts", id="charts"):
+                yield ChartsTab()
             for number, tab in enumerate(TABS[1:], start=2):
                 yield TabPane(f"{number} {tab.capitalize()}", id=tab)
         yield Footer()
@@ -212,50 +158,38 @@ class ExperimentScreen(LabScreen):
         if tab is None or tab in self.filled_tabs or tab in self._mounting:
             return
         self._mounting.add(tab)
-        await event.pane.mount(self._tab_widget(tab))
-        # Only now do updates go to the tab's widgets; until here they only grew the lists.
+        widget = self._tab_widget(tab)
+        await event.pane.mount(widget)
+        # Only now do updates go to the tab's widget; until here they only grew `followed`.
         self._mounting.discard(tab)
         self.filled_tabs.add(tab)
-        self.fill_tab(tab)
+        if isinstance(widget, ExperimentTab):
+            widget.fill(self.followed)
 
     def _tab_widget(self, tab: str) -> Widget:
+        """The widget of a tab, not yet mounted (its id is what tests and styles look for)."""
+        if tab == "epochs":
+            return EpochsTab(id="epochs-table")
+        if tab == "events":
+            return EventsTab(id="events-table")
         if tab == "log":
-            return LogTail(id="log-tail")
-        if tab == "variants":
-            return VariantsTable(id="variants-table")
-        table: DataTable[Any] = DataTable(
-            id=f"{tab}-table", cursor_type="row", zebra_stripes=tab == "epochs"
-        )
-        if tab == "epochs":
-            for label, width in EPOCH_COLUMNS:
-                table.add_column(label, key=label, width=width)
-        else:
-            table.add_columns(*TAB_COLUMNS[tab])
-        return table
+            return LogTab(id="log-tail")
+        if tab == "spec":
+            return SpecTab(spec_rows, id="spec-table")
+        if tab == "artifacts":
+            store = self.lab.store
+            return ArtifactsTab(lambda a: str(artifact_path(store, a)), id="artifacts-table")
+        return VariantsTab(self.experiment_id, id="variants-table")
 
-    def fill_tab(self, tab: str) -> None:
-        """Show in a just-mounted tab everything read so far."""
-        if tab == "epochs":
-            self.best_shown = None
-            self.add_epoch_rows(self.epochs)
-            self.mark_best_epoch()
-        elif tab == "events":
-            self.add_event_rows(self.events)
-        elif tab == "log":
-            self.query_one(LogTail).append("".join(self.log_chunks))
-            self.log_chunks = []
-        elif tab == "spec" and self.experiment is not None:
-            self.fill_spec(self.experiment)
-        elif tab == "artifacts":
-            self.fill_artifacts()
-        elif tab == "variants":
-            self.query_one(VariantsTable).load(self.experiment_id)
-
-    def _shown_table(self, tab: str) -> DataTable[Any] | None:
-        """The tab's table when the tab has been shown (its widgets exist), else None."""
-        if tab not in self.filled_tabs:
-            return None
-        return self.query_one(f"#{tab}-table", DataTable)
+    def shown_tabs(self) -> list[ExperimentTab]:
+        """The tab widgets mounted so far (each keeps up from its first showing on)."""
+        return [
+            widget
+            for pane in self.query(TabPane)
+            if pane.id in self.filled_tabs
+            for widget in pane.children
+            if isinstance(widget, ExperimentTab)
+        ]
 
     # Polling -------------------------------------------------------------------------------
 
@@ -290,123 +224,38 @@ class ExperimentScreen(LabScreen):
             self.poll()
 
     def apply_news(self, news: News) -> None:
-        before = self.experiment
-        self.experiment = news.experiment
+        """Fold one read into `followed`, then tell every shown tab what changed."""
+        followed = self.followed
+        before = followed.experiment
+        followed.experiment = news.experiment
         self.version = news.data_version
         self.query_one("#head", Static).update(headline(news.experiment))
-        if before is None or spec_rows(before) != spec_rows(news.experiment):
-            self.fill_spec(news.experiment)
-        if news.epochs:
-            known = {e.epoch for e in self.epochs}
-            fresh = [e for e in news.epochs if e.epoch not in known]
-            self.epochs = sorted([*self.epochs, *fresh], key=lambda e: e.epoch)
-            self.add_epoch_rows(fresh)
-            self.draw_charts()
-        elif before is None:
-            self.draw_charts()
-        self.mark_best_epoch()
+        known = {e.epoch for e in followed.epochs}
+        fresh = [e for e in news.epochs if e.epoch not in known]
+        followed.epochs = sorted([*followed.epochs, *fresh], key=lambda e: e.epoch)
         if news.events:
-            self.events += news.events
+            followed.events += news.events
             self.last_event_id = max(self.last_event_id, *(e.id for e in news.events))
-            self.add_event_rows(news.events)
-        if len(news.artifacts) != len(self.artifacts):
-            self.artifacts = news.artifacts
-            self.fill_artifacts()
-            if "variants" in self.filled_tabs:
-                self.query_one(VariantsTable).load(self.experiment_id)
-
-    def add_epoch_rows(self, epochs: list[Epoch]) -> None:
-        """Rows for new epochs, once the epochs tab has been shown."""
-        table = self._shown_table("epochs")
-        if table is None:
-            return
-        for epoch in epochs:
-            cells = epoch_cells(epoch, epoch.epoch == self.best_shown)
-            table.add_row(*cells, key=str(epoch.epoch))
-
-    def mark_best_epoch(self) -> None:
-        """Keep the highlight on the current best epoch as it moves while the run trains."""
-        best = self.experiment.best_epoch if self.experiment else None
-        table = self._shown_table("epochs")
-        if best == self.best_shown or table is None:
-            return
-        by_number = {e.epoch: e for e in self.epochs}
-        for number, is_best in ((self.best_shown, False), (best, True)):
-            epoch = by_number.get(number) if number is not None else None
-            if epoch is None or str(number) not in table.rows:
-                continue
-            cells = epoch_cells(epoch, is_best)
-            table.update_cell(str(number), "epoch", cells[0])
-            table.update_cell(str(number), "val acc", cells[4])
-        self.best_shown = best
-
-    def draw_charts(self) -> None:
-        self.query_one("#loss-chart", LineChart).set_series(
-            [
-                Series("train", curve(self.epochs, "loss"), "cyan"),
-                Series("val", curve(self.epochs, "val_loss"), "yellow"),
-            ]
+        artifacts_changed = len(news.artifacts) != len(followed.artifacts)
+        if artifacts_changed:
+            followed.artifacts = news.artifacts
+        change = Change(
+            first=before is None,
+            spec_changed=before is None or spec_rows(before) != spec_rows(news.experiment),
+            new_epochs=fresh,
+            new_events=list(news.events),
+            artifacts_changed=artifacts_changed,
         )
-        self.query_one("#acc-chart", LineChart).set_series(
-            [
-                Series("train", curve(self.epochs, "accuracy"), "cyan"),
-                Series("val", curve(self.epochs, "val_accuracy"), "yellow"),
-            ]
-        )
-
-    def add_event_rows(self, events: list[Event]) -> None:
-        table = self._shown_table("events")
-        if table is None:
-            return
-        for event in events:
-            style = HIGHLIGHTED_EVENTS.get(event.kind, "")
-            table.add_row(
-                Text(fmt.timestamp_text(event.at, seconds=True), style="dim"),
-                Text(event.kind, style=style or "bold"),
-                Text(event.message, style=style),
-                key=str(event.id),
-            )
-
-    def fill_spec(self, experiment: Experiment) -> None:
-        table = self._shown_table("spec")
-        if table is None:
-            return
-        table.clear()
-        for key, value in spec_rows(experiment):
-            table.add_row(key, value)
-
-    def fill_artifacts(self) -> None:
-        table = self._shown_table("artifacts")
-        if table is None:
-            return
-        table.clear()
-        for artifact in self.artifacts:
-            table.add_row(
-                artifact.kind,
-                fmt.size_text(artifact.bytes),
-                str(artifact_path(self.lab.store, artifact)),
-                artifact.sha256[:12],
-            )
+        for tab in self.shown_tabs():
+            tab.apply(followed, change)
 
     def apply_log(self, chunk: LogChunk) -> None:
         self.log_offset = chunk.offset
         if "log" not in self.filled_tabs:
-            if chunk.reset:
-                self.log_chunks = []
-            if chunk.text:
-                self.log_chunks.append(chunk.text)
-                self._trim_log_chunks()
+            self.followed.keep_log(chunk)
             return
-        tail = self.query_one(LogTail)
-        if chunk.reset:
-            tail.clear()
-        tail.append(chunk.text)
-
-    def _trim_log_chunks(self) -> None:
-        """Keep at most the last MAX_LOG_TAIL characters while the log tab is unseen."""
-        total = sum(len(c) for c in self.log_chunks)
-        while len(self.log_chunks) > 1 and total - len(self.log_chunks[0]) >= MAX_LOG_TAIL:
-            total -= len(self.log_chunks.pop(0))
+        for tab in self.shown_tabs():
+            tab.append_log(chunk)
 
     # Actions -------------------------------------------------------------------------------
 
