@@ -12,8 +12,8 @@ from cnnlab.cli.backend import backend_from_options, backend_options
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
-from cnnlab.engine import ConvertSpec
-from cnnlab.engine.params import CONVERT_PARAMS, spec_values
+from cnnlab.engine import ConvertSpec, ImportSpec
+from cnnlab.engine.params import CONVERT_PARAMS, IMPORT_PARAMS, spec_values
 
 MB = 1_000_000
 
@@ -86,20 +86,19 @@ def convert_command(
 
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--data", default=None, help="Dataset to convert, calibrate and evaluate it with.")
-@click.option("--name", default="", help="A name to find it by (default: the file name).")
+@param_options(IMPORT_PARAMS, ImportSpec)
 @json_option
 @db_option
 @click.pass_context
 def import_command(
-    ctx: click.Context, path: Path, data: str | None, name: str, as_json: bool, db: Path | None
+    ctx: click.Context, /, path: Path, as_json: bool, db: Path | None, **options: Any
 ) -> None:
     """Bring in a .keras, .h5, .tflite file or a SavedModel folder as an experiment."""
     from cnnlab.engine import import_model
     from cnnlab.store import list_artifacts
 
     store = open_db(ctx, db)
-    experiment_id = import_model(store, path, data=data, name=name)
+    experiment_id = import_model(store, path, **spec_values(IMPORT_PARAMS, options))
     if as_json:
         print_json(
             {

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from cnnlab.engine.kinds.convert.submit import conversion_specs, submit_conversions
     from cnnlab.engine.kinds.convert.variants import TfliteVariant, list_variants
     from cnnlab.engine.kinds.importing.run import import_model
+    from cnnlab.engine.kinds.importing.spec import ImportSpec
     from cnnlab.engine.kinds.transfer.run import prepare_transfer
     from cnnlab.engine.kinds.transfer.spec import TransferSpec
     from cnnlab.engine.runtime.ingest import ingest_reports
@@ -81,6 +82,7 @@ _HOMES = {
     ),
     **dict.fromkeys(("TfliteVariant", "list_variants"), "cnnlab.engine.kinds.convert.variants"),
     "import_model": "cnnlab.engine.kinds.importing.run",
+    "ImportSpec": "cnnlab.engine.kinds.importing.spec",
     "ingest_reports": "cnnlab.engine.runtime.ingest",
     "SlurmOptions": "cnnlab.engine.runtime.slurm",
 }
@@ -91,6 +93,7 @@ __all__ = [
     "MAX_REPEATS",
     "BenchSpec",
     "ConvertSpec",
+    "ImportSpec",
     "SchedulerStatus",
     "SlurmOptions",
     "SpecError",

@@ -22,6 +22,7 @@ from typing import Any
 
 from cnnlab.engine.kinds.bench.spec import DELEGATES, BenchSpec
 from cnnlab.engine.kinds.convert.spec import OPTIMIZATIONS, ConvertSpec
+from cnnlab.engine.kinds.importing.spec import ImportSpec
 from cnnlab.engine.kinds.transfer.spec import TransferSpec
 from cnnlab.engine.spec import MONITORS, OPTIMIZERS, ZOO_DEFAULTED, SpecError, TrainSpec
 
@@ -148,6 +149,11 @@ TRANSFER_OWN_PARAMS: tuple[Param, ...] = (
     Param("data", str, "Dataset (default: the parent's).", short="-d"),
 )
 TRANSFER_PARAMS = TRANSFER_OWN_PARAMS + SHARED_TRAINING_PARAMS
+# An import's options (the file itself is its argument).
+IMPORT_PARAMS: tuple[Param, ...] = (
+    Param("data", str, "Dataset to convert, calibrate and evaluate it with."),
+    Param("name", str, "A name to find it by (default: the file name)."),
+)
 
 # A benchmark's options (its target and devices are arguments: one spec per model and device).
 BENCH_PARAMS: tuple[Param, ...] = (
@@ -223,12 +229,14 @@ CONVERT_PARAMS: tuple[Param, ...] = (
 PARAMS = {
     "train": TRAINING_PARAMS,
     "transfer": TRANSFER_PARAMS,
+    "import": IMPORT_PARAMS,
     "bench": BENCH_PARAMS,
     "convert": CONVERT_PARAMS,
 }
 SPEC_CLASSES: dict[str, type] = {
     "train": TrainSpec,
     "transfer": TransferSpec,
+    "import": ImportSpec,
     "bench": BenchSpec,
     "convert": ConvertSpec,
 }

@@ -216,7 +216,7 @@ KINDS: dict[str, tuple[str, str]] = {
         "cnnlab.engine.kinds.convert.run:run_convert",
     ),
     "import": (
-        "cnnlab.engine.kinds.convert.spec:ImportSpec",
+        "cnnlab.engine.kinds.importing.spec:ImportSpec",
         "cnnlab.engine.kinds.importing.run:run_import",
     ),
     "transfer": (

@@ -17,7 +17,7 @@ import pytest
 from support.images import write_images
 
 from cnnlab.cli.bench import bench_command
-from cnnlab.cli.convert import convert_command
+from cnnlab.cli.convert import convert_command, import_command
 from cnnlab.cli.jobs import train_command, train_spec_from_options, transfer_command
 from cnnlab.engine.params import (
     MODEL_DEFAULT,
@@ -48,6 +48,7 @@ def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
     commands = {
         "train": train_command,
         "transfer": transfer_command,
+        "import": import_command,
         "bench": bench_command,
         "convert": convert_command,
     }
@@ -72,9 +73,9 @@ def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
             assert default is None
         else:
             assert default == spec_default(spec_class, param)
-    if kind == "transfer":
-        # No form of its own yet (the shared parameters are the training form's, checked as
-        # train's): its own parameters are on no form.
+    if kind in ("transfer", "import"):
+        # No form of their own yet (a transfer's shared parameters are the training form's,
+        # checked as train's): their own parameters are on no form.
         assert param in SHARED_TRAINING_PARAMS or not param.label
         return
     if kind == "train":

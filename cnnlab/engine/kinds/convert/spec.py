@@ -1,4 +1,4 @@
-"""Specs for TFLite conversion jobs and imported models, validated before anything is queued.
+"""The spec of TFLite conversion jobs, validated before anything is queued.
 
 They hold every converter option, so two TFLite variants of one model can always be told apart
 and a conversion can be repeated exactly; every number is bounded here, at submit, and like
@@ -19,7 +19,6 @@ CONVERT_MODES = ("float", "dynamic", "float16", "int8")
 # Paper 001's three choices. In TensorFlow 2 "latency" and "size" are deprecated aliases of
 # "default" (all three quantize weights), but the choice is recorded as the user made it.
 OPTIMIZATIONS = ("default", "latency", "size")
-IMPORT_FORMATS = ("keras", "h5", "saved_model", "tflite")
 # int8 calibration images are held in memory at once (10,000 at 224 px are 6 GB); TensorFlow's
 # guidance is a few hundred.
 MAX_CALIBRATION = 10_000
@@ -104,31 +103,6 @@ class ConvertSpec:
         if self.select_tf_ops:
             parts.append("select TF ops")
         return self.mode + (f" ({', '.join(parts)})" if parts else "")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **dataclasses.asdict(self)}
-
-
-@dataclass(frozen=True)
-class ImportSpec:
-    """A model made elsewhere (.keras, .h5, SavedModel folder, .tflite), brought in as is."""
-
-    kind: ClassVar[str] = "import"
-
-    path: str
-    format: str
-    data: str | None = None  # the dataset to convert, evaluate and calibrate it with
-    model: str | None = None
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.path:
-            raise SpecError("A model file or SavedModel folder to import is required.")
-        if self.format not in IMPORT_FORMATS:
-            raise SpecError(
-                f"Cannot import {self.path!r} as {self.format!r}; cnnlab imports "
-                ".keras, .h5, .tflite files and SavedModel folders."
-            )
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **dataclasses.asdict(self)}

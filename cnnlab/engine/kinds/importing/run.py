@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.engine.kinds.convert.inspection import inspect_tflite
-from cnnlab.engine.kinds.convert.spec import ImportSpec
+from cnnlab.engine.kinds.importing.spec import ImportSpec
 from cnnlab.engine.runtime.files import written_whole
 from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
 from cnnlab.engine.runtime.runs_folder import check_runs_folder

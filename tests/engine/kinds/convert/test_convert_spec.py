@@ -6,7 +6,8 @@ import pytest
 
 from cnnlab.engine import SpecError, spec_from_dict
 from cnnlab.engine.kinds.convert.errors import explain, layer_from_scope, unconvertible_ops
-from cnnlab.engine.kinds.convert.spec import ConvertSpec, ImportSpec
+from cnnlab.engine.kinds.convert.spec import ConvertSpec
+from cnnlab.engine.kinds.importing.spec import ImportSpec
 from cnnlab.report.latency import mobile_ai_score
 
 # Cut from a real TensorFlow 2.21 converter failure (one flex op, one with no kernel at all).
