@@ -8,15 +8,14 @@ the queued rows are checked, not conversions run.
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.scheduler import scheduler_lock_held
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input, SelectionList
 
-from cnnlab.engine.runtime.scheduler import lock_path
 from cnnlab.store import ExperimentQuery, Store, add_artifact, list_experiments
 from cnnlab.tui.screens.bench_form import BenchForm
 from cnnlab.tui.screens.convert_form import ConvertForm
@@ -31,12 +30,8 @@ from .test_latency import build_bench_lab
 @pytest.fixture
 def scheduler_lock(lab_store: Store) -> Iterator[None]:
     """Hold the scheduler's lock as a running scheduler would, so that submit starts none."""
-    path = lock_path(lab_store)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with scheduler_lock_held(lab_store):
         yield
-        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def children(store: Store, parent: int, kind: str) -> list[dict[str, object]]:
