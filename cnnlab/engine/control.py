@@ -35,7 +35,7 @@ from cnnlab.store import (
     set_group,
     set_status,
 )
-from cnnlab.store.backends import LOCAL, assign_backend, clear_backend_job
+from cnnlab.store.backends import LOCAL, clear_backend_job
 
 
 def submit(
@@ -82,12 +82,11 @@ def submit(
         parent_id=parent_id,
         group_id=group_id,
         wait_for=wait_for,
-        # A Slurm job is queued together with its backend, never claimable as a local one.
-        status="queued" if backend == LOCAL else "stopped",
+        backend=backend,
+        backend_options=None
+        if backend == LOCAL
+        else (slurm or SlurmOptions.from_config(config.slurm)).to_dict(),
     )
-    if backend != LOCAL:
-        options = slurm or SlurmOptions.from_config(config.slurm)
-        assign_backend(store, experiment_id, backend, options.to_dict())
     what = " ".join(part for part in (spec.kind, model, dataset and f"on {dataset}") if part)
     after = f", after experiment {wait_for} is done" if wait_for is not None else ""
     where = " on Slurm" if backend != LOCAL else stays

@@ -17,20 +17,18 @@ from typing import Any
 
 from cnnlab.store.connection import Store, open_store
 from cnnlab.store.errors import UnknownExperiment
-from cnnlab.store.records import Experiment, dumps
+from cnnlab.store.records import Backend, Experiment, dumps
 
-LOCAL = "local"
+LOCAL = Backend.LOCAL.value
 SUBMITTING = "SUBMITTING"  # claimed by the scheduler, `sbatch` not answered yet
 
 
 def assign_backend(
     store: Store, experiment_id: int, backend: str, options: Mapping[str, Any]
 ) -> None:
-    """Give a just-created (placeholder `stopped`) experiment its backend and queue it.
-
-    The row is created as `stopped` and queued here, in one statement with its backend, so that
-    no scheduler can claim it as a local job in between.
-    """
+    """Move an existing experiment to `backend` and queue it there, in one statement, so that
+    no scheduler can claim it as a local job in between (a new job is created with its
+    backend: `create_experiment(..., backend=...)`)."""
     with store.write() as conn:
         cursor = conn.execute(
             "UPDATE experiments SET backend = ?, backend_options = ?, status = 'queued',"

@@ -17,6 +17,7 @@ from cnnlab.store.connection import Store
 from cnnlab.store.errors import DiskFull, InvalidValue, UnknownExperiment
 from cnnlab.store.records import (
     Artifact,
+    Backend,
     Epoch,
     Event,
     Experiment,
@@ -73,7 +74,7 @@ SUMMARY_FIELDS = (
 )
 
 
-def _valid(enum: type[Kind] | type[Status], value: str, what: str) -> str:
+def _valid(enum: type[Kind] | type[Status] | type[Backend], value: str, what: str) -> str:
     try:
         return enum(value).value
     except ValueError:
@@ -93,10 +94,14 @@ def create_experiment(
     group_id: int | None = None,
     wait_for: int | None = None,
     status: str = Status.QUEUED,
+    backend: str = "local",
+    backend_options: Mapping[str, Any] | None = None,
 ) -> int:
-    """Write a new experiment row and return its id."""
+    """Write a new experiment row and return its id; a job for another backend (Slurm) is
+    written with it in the same row, so no scheduler can ever claim it as a local one."""
     kind = _valid(Kind, kind, "experiment kind")
     status = _valid(Status, status, "status")
+    backend = _valid(Backend, backend, "backend")
     with store.write() as conn:
         for other in (parent_id, wait_for):
             if (
@@ -106,7 +111,8 @@ def create_experiment(
                 raise UnknownExperiment(other)
         cursor = conn.execute(
             "INSERT INTO experiments (name, kind, status, model, dataset, parent_id, group_id,"
-            " wait_for, spec, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " wait_for, spec, created_at, backend, backend_options)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 name,
                 kind,
@@ -118,6 +124,8 @@ def create_experiment(
                 wait_for,
                 dumps(dict(spec or {})),
                 time.time(),
+                backend,
+                None if backend_options is None else dumps(dict(backend_options)),
             ),
         )
         assert cursor.lastrowid is not None

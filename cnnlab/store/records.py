@@ -14,6 +14,13 @@ from enum import StrEnum
 from typing import Any
 
 
+class Backend(StrEnum):
+    """Where a job runs: a local process, or a Slurm job on another node."""
+
+    LOCAL = "local"
+    SLURM = "slurm"
+
+
 class Kind(StrEnum):
     TRAIN = "train"
     TRANSFER = "transfer"

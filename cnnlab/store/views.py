@@ -17,7 +17,7 @@ from typing import Any
 from cnnlab.store.connection import Store
 from cnnlab.store.errors import InvalidValue, StoreError
 from cnnlab.store.experiments import SORTABLE, ExperimentQuery
-from cnnlab.store.records import Experiment, loads
+from cnnlab.store.records import Backend, Experiment, loads
 
 Version = tuple[int, int]
 CURVE_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -26,7 +26,7 @@ MAX_LINEAGE_DEPTH = 8
 # SQLite's default limit on `?` parameters is 32,766 (999 before 3.32): stay well under both.
 _CHUNK = 500
 EVERYTHING = ExperimentQuery()
-BACKENDS = ("local", "slurm")
+BACKENDS = tuple(backend.value for backend in Backend)
 
 
 @dataclass(frozen=True)

@@ -283,3 +283,22 @@ def test_jobs_waiting_for_another_start_after_it_is_done_or_are_cancelled(store:
     assert next_claim.id == child
     with pytest.raises(UnknownExperiment):
         create_experiment(store, "train", wait_for=999)
+
+
+def test_a_job_for_another_backend_is_written_with_it_in_one_row(store: Store) -> None:
+    """No placeholder row: a Slurm job is `queued` on Slurm from its first write, so no local
+    scheduler can claim it, and an unknown backend is refused."""
+    on_slurm = create_experiment(
+        store, "train", backend="slurm", backend_options={"partition": "gpu", "gpus": 1}
+    )
+    here = create_experiment(store, "train")
+
+    slurm_row, local_row = get_experiment(store, on_slurm), get_experiment(store, here)
+    assert (slurm_row.status, slurm_row.backend) == ("queued", "slurm")
+    assert slurm_row.backend_options == {"partition": "gpu", "gpus": 1}
+    assert (local_row.backend, local_row.backend_options) == ("local", {})
+    claimed = claim_next_on(store, LOCAL, host="here")
+    assert claimed is not None and claimed.id == here
+    assert claim_next_on(store, LOCAL, host="here") is None
+    with pytest.raises(InvalidValue, match="Unknown backend 'pbs'"):
+        create_experiment(store, "train", backend="pbs")

@@ -22,6 +22,7 @@ from cnnlab.engine.runtime.ingest import ingest_report
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     ACTIVE_STATUSES,
+    Backend,
     Experiment,
     Store,
     append_event,
@@ -35,7 +36,7 @@ from cnnlab.store.backends import (
     write_job_context,
 )
 
-BACKEND = "slurm"
+BACKEND = Backend.SLURM.value
 SCRIPT_NAME = "slurm.sh"
 CONTEXT_NAME = "context.db"
 COMMAND_TIMEOUT_S = 60.0
