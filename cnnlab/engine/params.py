@@ -18,7 +18,7 @@ import dataclasses
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from cnnlab.engine.kinds.bench.spec import DELEGATES, BenchSpec
 from cnnlab.engine.kinds.convert.spec import OPTIMIZATIONS, ConvertSpec
@@ -399,3 +399,24 @@ def field_errors(
         except SpecError as exc:
             errors[param.name] = str(exc)
     return parsed, errors
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a form asks the engine for: the command's leading words and the options, parsed;
+    `command_line` is the equivalent `cnnlab ...` call (one per kind: `params`, `spec_class`)."""
+
+    params: ClassVar[tuple[Param, ...]] = ()
+    spec_class: ClassVar[type] = object
+
+    values: tuple[tuple[str, Any], ...]  # the options, parsed
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    def leading(self) -> list[str]:
+        raise NotImplementedError
+
+    def command_line(self) -> str:
+        text = option_texts(self.params, self.options())
+        return command_line(self.leading(), self.params, self.spec_class, text)

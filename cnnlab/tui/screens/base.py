@@ -10,6 +10,7 @@ handler reads, which the old `worker_done(group, result)` string routing could n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,6 +40,34 @@ class Queued(WorkerResult, bubble=False):
 class QueuesJobs:
     """Mixin for the forms that queue jobs: a refusal is shown in the form's `#form-error`
     line and the form stays open; queued, the form closes with the new experiments' ids."""
+
+    def show_checked(
+        self, command: str | None, errors: dict[str, str], fields: Iterable[str]
+    ) -> None:
+        """Each field's error beside it (`#NAME-error`), the equivalent command line of a
+        valid request (None: not valid), and Submit enabled only then."""
+        from rich.text import Text
+        from textual.widgets import Button, Static
+
+        screen = cast("ModalScreen[list[int] | None]", self)
+        for name in fields:
+            message = errors.get(name, "")
+            screen.query_one(f"#{name}-error", Static).update(message)
+            screen.query_one(f"#{name}-error").set_class(bool(message), "-shown")
+            screen.query_one(f"#{name}").set_class(bool(message), "-invalid")
+        screen.query_one("#command", Static).update(Text("$ " + (command or ""), style="dim"))
+        screen.query_one("#submit", Button).disabled = command is None
+
+    def say_form_state(self, valid: bool) -> None:
+        """Below the form: what is being done, or that the marked fields must be fixed first."""
+        from rich.text import Text
+        from textual.widgets import Static
+
+        line = cast("ModalScreen[list[int] | None]", self).query_one("#form-error", Static)
+        if valid:
+            line.update(Text("queueing…", style="dim"))
+        else:
+            line.update(Text("Fix the marked fields first.", style="red"))
 
     def on_queued(self, message: Queued) -> None:
         from rich.text import Text

@@ -20,10 +20,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from cnnlab.engine import BenchSpec
 from cnnlab.engine.params import (
     BENCH_PARAMS,
-    command_line,
+    Request,
     default_text,
     field_errors,
-    option_texts,
     spec_default,
 )
 from cnnlab.errors import CnnlabError
@@ -40,20 +39,17 @@ TEXT_FIELDS = (*ARGUMENT_FIELDS, *((p.name, p.label, p.placeholder) for p in TEX
 
 
 @dataclass(frozen=True)
-class BenchRequest:
+class BenchRequest(Request):
     """What the form asks `plan_bench` for: a target, devices and the spec's options."""
 
-    target: str
-    devices: tuple[str, ...]
-    values: tuple[tuple[str, Any], ...]  # the options, parsed
+    params = BENCH_PARAMS
+    spec_class = BenchSpec
 
-    def options(self) -> dict[str, Any]:
-        return dict(self.values)
+    target: str = ""
+    devices: tuple[str, ...] = ()
 
-    def command_line(self) -> str:
-        leading = ["bench", self.target, "--device", ",".join(self.devices)]
-        text = option_texts(BENCH_PARAMS, self.options())
-        return command_line(leading, BENCH_PARAMS, BenchSpec, text)
+    def leading(self) -> list[str]:
+        return ["bench", self.target, "--device", ",".join(self.devices)]
 
 
 def check_bench(values: dict[str, Any]) -> tuple[BenchRequest | None, dict[str, str]]:
@@ -87,7 +83,7 @@ def check_bench(values: dict[str, Any]) -> tuple[BenchRequest | None, dict[str, 
             BenchSpec(artifact_id=1, device=device if device != "all" else "host", **parsed)
         except CnnlabError as exc:
             return None, {"devices": str(exc)}
-    return BenchRequest(target, devices, tuple(parsed.items())), {}
+    return BenchRequest(tuple(parsed.items()), target, devices), {}
 
 
 def submit_request(store: Store, request: BenchRequest) -> list[int]:
@@ -169,14 +165,8 @@ class BenchForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
 
     def refresh_form(self) -> None:
         self.request, self.errors = check_bench(self.values())
-        for name in (*(f for f, _l, _p in TEXT_FIELDS), "delegate"):
-            message = self.errors.get(name, "")
-            self.query_one(f"#{name}-error", Static).update(message)
-            self.query_one(f"#{name}-error").set_class(bool(message), "-shown")
-            self.query_one(f"#{name}").set_class(bool(message), "-invalid")
-        command = self.request.command_line() if self.request else ""
-        self.query_one("#command", Static).update(Text("$ " + command, style="dim"))
-        self.query_one("#submit", Button).disabled = self.request is None
+        command = self.request.command_line() if self.request else None
+        self.show_checked(command, self.errors, (*(f for f, _l, _p in TEXT_FIELDS), "delegate"))
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -194,13 +184,9 @@ class BenchForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
         self.refresh_form()
-        if self.request is None:
-            self.query_one("#form-error", Static).update(
-                Text("Fix the marked fields first.", style="red")
-            )
-            return
-        self.query_one("#form-error", Static).update(Text("queueing…", style="dim"))
-        self.submit(self.request)
+        self.say_form_state(self.request is not None)
+        if self.request is not None:
+            self.submit(self.request)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="bench")
     def submit(self, request: BenchRequest) -> Queued:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,10 +18,9 @@ from cnnlab.engine import CONVERT_MODES, ConvertSpec, conversion_specs
 from cnnlab.engine.params import (
     CONVERT_PARAMS,
     Param,
-    command_line,
+    Request,
     default_text,
     field_errors,
-    option_texts,
 )
 from cnnlab.errors import CnnlabError
 from cnnlab.tui.screens.base import Queued, QueuesJobs, WorkerReports
@@ -34,20 +32,17 @@ TEXT_INPUTS = ("calibration", "data", "name")
 
 
 @dataclass(frozen=True)
-class ConvertRequest:
+class ConvertRequest(Request):
     """What the form asks `submit_conversions` for: an experiment, modes and the options."""
 
-    experiment_id: int
-    modes: tuple[str, ...]
-    values: tuple[tuple[str, Any], ...]  # the options, parsed
+    params = CONVERT_PARAMS
+    spec_class = ConvertSpec
 
-    def options(self) -> dict[str, Any]:
-        return dict(self.values)
+    experiment_id: int = 0
+    modes: tuple[str, ...] = ()
 
-    def command_line(self) -> str:
-        leading = ["convert", str(self.experiment_id), "--mode", ",".join(self.modes)]
-        text = option_texts(CONVERT_PARAMS, self.options())
-        return command_line(leading, CONVERT_PARAMS, ConvertSpec, text)
+    def leading(self) -> list[str]:
+        return ["convert", str(self.experiment_id), "--mode", ",".join(self.modes)]
 
 
 def check_convert(
@@ -69,7 +64,7 @@ def check_convert(
     errors = {**problems, **errors}
     if errors:
         return None, errors
-    return ConvertRequest(experiment_id, modes, tuple(parsed.items())), {}
+    return ConvertRequest(tuple(parsed.items()), experiment_id, modes), {}
 
 
 def submit_request(store: Any, request: ConvertRequest) -> list[int]:
@@ -168,14 +163,8 @@ class ConvertForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
 
     def refresh_form(self) -> None:
         self.request, self.errors = check_convert(self.experiment_id, self.values())
-        for name in ("modes", "optimize", *TEXT_INPUTS, *FLAGS):
-            message = self.errors.get(name, "")
-            self.query_one(f"#{name}-error", Static).update(message)
-            self.query_one(f"#{name}-error").set_class(bool(message), "-shown")
-            self.query_one(f"#{name}").set_class(bool(message), "-invalid")
-        command = self.request.command_line() if self.request else ""
-        self.query_one("#command", Static).update(Text("$ " + command, style="dim"))
-        self.query_one("#submit", Button).disabled = self.request is None
+        command = self.request.command_line() if self.request else None
+        self.show_checked(command, self.errors, ("modes", "optimize", *TEXT_INPUTS, *FLAGS))
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -187,12 +176,9 @@ class ConvertForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
     @on(Button.Pressed, "#submit")
     def action_submit(self) -> None:
         self.refresh_form()
-        if self.request is None:
-            self.query_one("#form-error", Static).update(
-                Text("Fix the marked fields first.", style="red")
-            )
-            return
-        self.submit(self.request)
+        self.say_form_state(self.request is not None)
+        if self.request is not None:
+            self.submit(self.request)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="convert")
     def submit(self, request: ConvertRequest) -> Queued:
