@@ -74,3 +74,7 @@ class UnparseableOutput(DeviceError):
 
 class UnsupportedDelegate(DeviceError):
     """The delegate asked for does not exist on this device."""
+
+
+class DelegateDidNotRun(UnsupportedDelegate):
+    """The tool ran, but not on the delegate asked for (unsupported, ignored or no node)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from cnnlab.devices.adb import AdbServerAddress, ShellResult, adb_client, ready_
 from cnnlab.devices.errors import (
     BenchmarkBinaryMissing,
     BinaryDoesNotRun,
+    DelegateDidNotRun,
     DeviceDisconnected,
     DeviceError,
     ModelNotLoadable,
@@ -49,6 +50,7 @@ _DELEGATE_FLAGS = {
     "nnapi": ("--use_nnapi=true",),
 }
 _MASK = re.compile(r"^(0x)?[0-9a-fA-F]+$")
+MAX_SECS = 86_400  # a day: a summary that long is stopped by the user, never cut by the tool
 
 
 def benchmark_invocation(
@@ -71,6 +73,9 @@ def benchmark_invocation(
         "--warmup_min_secs=0",
         f"--num_runs={runs}",
         "--min_secs=0",
+        # The tool stops starting runs after --max_secs (150 s by default) and says nothing;
+        # the count it reports is then checked against `runs` (`_checked_count`).
+        f"--max_secs={MAX_SECS}",
         *_DELEGATE_FLAGS[delegate],
     ]
     if peak_memory:
@@ -145,7 +150,7 @@ def benchmark_phone(
         cpu_mask=cpu_mask,
     )
     loop = per_run_loop(invocation, runs)
-    collector = _RunCollector(serial, model.name, cold, on_sample)
+    collector = _RunCollector(serial, model.name, cold, on_sample, delegate)
     looped = run_shell(device, loop, on_stdout=collector.feed)
     commands = [loop]
     base = {
@@ -177,13 +182,24 @@ def benchmark_phone(
     if looped.exit_code != 0:
         raise _failure(serial, model.name, looped.exit_code, collector.segment or looped.output)
     if cold:
-        result = partial({"init_us_per_run": collector.inits, "first_us_per_run": collector.firsts})
+        delegation = _delegation_meta(delegate, collector.last_output)
+        memory = _memory_run(
+            device, serial, model.name, binary, pushed.remote_path, threads, delegate
+        )
+        commands.append(memory.command)
+        result = partial(
+            {
+                "init_us_per_run": collector.inits,
+                "first_us_per_run": collector.firsts,
+                "delegation": delegation,
+            }
+        )
         return _finish(
             result,
             device,
             init_us=_median(collector.inits),
             first_us=_median(collector.firsts),
-            peak=collector.last_output,
+            peak=memory,
         )
     summary_command = benchmark_invocation(
         binary,
@@ -193,7 +209,6 @@ def benchmark_phone(
         threads=threads,
         delegate=delegate,
         cpu_mask=cpu_mask,
-        peak_memory=True,
     )
     commands.append(summary_command)
     long_run = run_shell(device, f"{summary_command} 2>&1")
@@ -202,13 +217,16 @@ def benchmark_phone(
     if long_run.exit_code != 0:
         raise _failure(serial, model.name, long_run.exit_code, long_run.output)
     output = _parsed(serial, long_run)
+    _check_delegation(serial, model.name, delegate, output)
     stats = output.inference
     samples_summary = summarize(collector.samples)
     result = partial(
         {
             "summary_run": asdict(stats) if stats else None,
+            "summary_runs_asked": summary_runs or runs,
             "samples_summary": asdict(samples_summary),
             "summary_source": "one long benchmark_model invocation (p90/p99 from samples)",
+            "delegation": _delegation_meta(delegate, output),
         }
     )
     if stats is not None and result.summary is not None:
@@ -221,7 +239,10 @@ def benchmark_phone(
             std_us=stats.std_us if stats.std_us is not None else samples_summary.std_us,
         )
         result = replace(result, summary=summary)
-    return _finish(result, device, init_us=output.init_us, first_us=output.first_us, peak=output)
+    memory = _memory_run(device, serial, model.name, binary, pushed.remote_path, threads, delegate)
+    commands.append(memory.command)
+    result = replace(result, command="\n".join(commands))
+    return _finish(result, device, init_us=output.init_us, first_us=output.first_us, peak=memory)
 
 
 def _finish(
@@ -230,17 +251,92 @@ def _finish(
     *,
     init_us: float | None,
     first_us: float | None,
-    peak: BenchmarkOutput | None,
+    peak: MemoryRun,
 ) -> BenchResult:
-    peak_mb = None
-    if peak is not None:
-        peak_mb = peak.peak_memory_mb if peak.peak_memory_mb is not None else peak.overall_memory_mb
+    """The result with its init and first-inference times, the peak RSS the tool's monitor saw
+    in its own invocation (growth since the tool started is kept apart: it is not a peak), and
+    the phone's temperature after."""
+    output = peak.output
+    peak_mb = output.peak_memory_mb if output is not None else None
+    growth = {
+        "init_mb": output.init_memory_mb if output is not None else None,
+        "overall_mb": output.overall_memory_mb if output is not None else None,
+        "source": "benchmark_model's 'Memory footprint delta from the start of the tool'",
+    }
     return replace(
         result,
         init_us=init_us,
         first_us=first_us,
         peak_memory_bytes=round(peak_mb * 1024 * 1024) if peak_mb is not None else None,
         temp_after_c=read_temperature(device),
+        extra={
+            **result.extra,
+            "memory_growth": growth,
+            "peak_memory": "--report_peak_memory_footprint in its own invocation, never during "
+            "timed runs (the monitor samples every 50 ms)",
+        },
+    )
+
+
+@dataclass(frozen=True)
+class MemoryRun:
+    """The invocation that measures memory only (its timings are not used)."""
+
+    command: str
+    output: BenchmarkOutput | None
+
+
+def _memory_run(
+    device: AdbDevice,
+    serial: str,
+    model_name: str,
+    binary: str,
+    graph: str,
+    threads: int | None,
+    delegate: str,
+) -> MemoryRun:
+    command = benchmark_invocation(
+        binary, graph, warmup=1, runs=1, threads=threads, delegate=delegate, peak_memory=True
+    )
+    ran = run_shell(device, f"{command} 2>&1")
+    if ran.exit_code is None:
+        return MemoryRun(command, None)  # the samples are kept; memory is not known
+    if ran.exit_code != 0:
+        raise _failure(serial, model_name, ran.exit_code, ran.output)
+    return MemoryRun(command, parse_benchmark_output(ran.output))
+
+
+def _delegation_meta(delegate: str, output: BenchmarkOutput | None) -> dict[str, object]:
+    """What ran, as the tool said it: recorded beside every number of the bench."""
+    said = output.delegation if output is not None else None
+    return {
+        "requested": delegate,
+        "delegate": said.delegate if said else None,
+        "extent": said.extent if said else ("cpu" if delegate == "cpu" else None),
+        "kernels": said.kernels if said else None,
+        "described": said.describe() if said else ("CPU" if delegate == "cpu" else "not said"),
+    }
+
+
+def _check_delegation(serial: str, model_name: str, delegate: str, out: BenchmarkOutput) -> None:
+    """Refuse numbers that would be labelled with a delegate that did not run them."""
+    if delegate == "cpu":
+        return
+    flag = _DELEGATE_FLAGS[delegate][0].partition("=")[0]
+    ignored = [f for f in out.unconsumed_flags if f.partition("=")[0] == flag]
+    said = out.delegation
+    if ignored:
+        why = f"this benchmark_model does not know {flag} and ignored it"
+    elif said is None:
+        why = f"it said nothing about the {delegate} delegate"
+    elif not said.ran_on_it:
+        why = said.describe()
+    else:
+        return
+    raise DelegateDidNotRun(
+        f"benchmark_model on device {serial} did not run {model_name} on the {delegate} "
+        f"delegate ({why}), so its times would be CPU times; nothing was recorded. Bench with "
+        "--delegate cpu, or push a benchmark_model built with that delegate."
     )
 
 
@@ -259,17 +355,65 @@ def _parsed(serial: str, result: ShellResult) -> BenchmarkOutput:
     return output
 
 
+# Each failure the tool reports, by the words of its own ERROR lines (tflite/tools/benchmark/,
+# tflite/core/, tflite/converter/mmap_allocation.cc), and what the user can do about it.
+_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("could not open", "model allocation is null", "failed to load model"),
+        "the model file could not be opened on the phone; run the benchmark again (it pushes "
+        "the model) and check that /data/local/tmp has free space",
+    ),
+    (
+        ("not a valid flatbuffer",),
+        "it is not a valid .tflite file; convert the model again",
+    ),
+    (
+        ("didn't find op", "unresolved custom op", "registration failed"),
+        "this benchmark_model lacks an op the model uses; push a newer benchmark_model with "
+        "`cnnlab devices prepare SERIAL --benchmark-model PATH`, or convert without that op",
+    ),
+    (
+        ("failed to apply", "disallowed cpu fallback"),
+        "the delegate could not take the model; bench with --delegate cpu or xnnpack",
+    ),
+    (
+        ("failed to allocate tensors",),
+        "the phone could not allocate the model's tensors (memory, or a shape the delegate "
+        "refuses); try --delegate cpu or a smaller input",
+    ),
+    (
+        ("failed to invoke",),
+        "the model failed while running; check it on the host with --device host",
+    ),
+)
+
+
 def _failure(serial: str, model_name: str, code: int, text: str) -> DeviceError:
-    errors = parse_benchmark_output(text).errors
+    output = parse_benchmark_output(text)
+    errors = [e for e in output.errors if e.lower() != "benchmarking failed."]
     last = (text.strip().splitlines() or ["no output"])[-1].strip()
     if code in (126, 127):
         return BinaryDoesNotRun(
             f"benchmark_model cannot be executed on device {serial} ({last}); run `cnnlab "
             f"devices prepare {serial} --benchmark-model PATH` again."
         )
+    said = "; ".join(errors[:2]) if errors else last
+    lowered = " ".join(errors).lower()
+    for needles, advice in _FAILURES:
+        if any(needle in lowered for needle in needles):
+            return ModelNotLoadable(
+                f"Device {serial} could not run {model_name} ({said}): "
+                f"{advice.replace('SERIAL', serial)}."
+            )
+    if output.fatal or code == 134:
+        return DeviceError(
+            f"benchmark_model aborted on device {serial} while running {model_name} ({said}); "
+            "benchmark the same model with --device host to see whether the model or the "
+            "binary is at fault."
+        )
     if errors:
         return ModelNotLoadable(
-            f"Device {serial} could not run {model_name} ({errors[0]}); check that the model is "
+            f"Device {serial} could not run {model_name} ({said}); check that the model is "
             "a valid .tflite file whose ops and delegate the phone supports."
         )
     return DeviceError(f"benchmark_model failed on device {serial} with exit code {code} ({last}).")
@@ -284,7 +428,9 @@ class _RunCollector:
         model_name: str,
         cold: bool,
         on_sample: Callable[[int, float], None] | None,
+        delegate: str = "cpu",
     ) -> None:
+        self.delegate = delegate
         self.serial = serial
         self.model_name = model_name
         self.cold = cold
@@ -310,14 +456,18 @@ class _RunCollector:
 
     def _sample(self, text: str) -> None:
         output = parse_benchmark_output(text)
+        if not self.samples:  # every invocation is the same command: the first one tells
+            _check_delegation(self.serial, self.model_name, self.delegate, output)
+        run = output.run_us
         if self.cold:
-            if output.init_us is None or output.first_us is None:
+            # With no warm-up the tool's "First inference" is 0 (it is the first *warm-up*
+            # run, benchmark_model.cc); the process's first inference is its one timed run.
+            if output.init_us is None or run is None:
                 raise self._unparseable(text)
             self.inits.append(output.init_us)
-            self.firsts.append(output.first_us)
-            value = output.init_us + output.first_us
+            self.firsts.append(run)
+            value = output.init_us + run
         else:
-            run = output.run_us
             if run is None:
                 raise self._unparseable(text)
             value = run

@@ -62,10 +62,14 @@ class LatencyRow:
     bytes: int | None
     score: float | None
     pareto: bool = False
+    # What the tool said ran on the delegate asked for ("GPU partial (3 delegate kernels, rest
+    # on CPU)"); None for CPU runs and for benches recorded before it was measured.
+    ran_on: str | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.model} {self.variant} · {self.device} ({self.bench_mode})"
+        ran = f" [{self.ran_on}]" if self.ran_on else ""
+        return f"{self.model} {self.variant} · {self.device} ({self.bench_mode}){ran}"
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,16 @@ def read_latency(store: Store, experiment_ids: Sequence[int]) -> LatencyData:
                     top3=top3,
                     bytes=artifact.bytes if artifact else None,
                     score=_score(top1, top3, mean_ms),
+                    ran_on=_ran_on(run),
                 )
             )
     return LatencyData(mark_pareto(rows), version)
+
+
+def _ran_on(run: BenchRun) -> str | None:
+    """The delegation a phone bench recorded (`cnnlab.devices.phone`), unless it is the CPU."""
+    said = (run.extra or {}).get("delegation")
+    if not isinstance(said, dict) or said.get("requested") in (None, "cpu"):
+        return None
+    described = said.get("described")
+    return str(described) if described else None

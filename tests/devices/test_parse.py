@@ -78,8 +78,11 @@ def test_older_average_inference_timings_form() -> None:
     assert out.first_us is None
     assert out.warmup_avg_us == pytest.approx(2609.42)
     assert out.inference_avg_us == pytest.approx(2588.46)
+    # "Peak memory footprint (MB): init= overall=" (TF 2.3's label) is growth since the tool
+    # started, the figures newer builds call "Memory footprint delta": not a peak.
     assert out.init_memory_mb == pytest.approx(2.26953)
-    assert out.peak_memory_mb == pytest.approx(2.46094)
+    assert out.overall_memory_mb == pytest.approx(2.46094)
+    assert out.peak_memory_mb is None
 
 
 def test_older_form_with_an_inference_key() -> None:
@@ -156,3 +159,135 @@ def test_errors_are_collected_and_no_timings_is_detectable() -> None:
     assert not out.has_timings
     assert out.run_us is None
     assert not parse_benchmark_output("hello\nworld").has_timings
+
+
+# The lines below are the tool's own, as its source writes them (google-ai-edge/LiteRT at
+# f67457790: tflite/tools/logging.h, tflite/tools/benchmark/benchmark_model.cc and
+# benchmark_tflite_model.cc, tflite/minimal_logging.cc, litert/tools/benchmark_litert_model.h;
+# TF 2.0.0's tensorflow/lite/tools/benchmark/ for the unprefixed forms).
+
+
+def test_warn_lines_are_not_failures_and_error_and_fatal_lines_are() -> None:
+    out = parse_benchmark_output(
+        "INFO: STARTING!\n"
+        "WARN: Failed to get the input model file size.\n"  # fd: paths have no size
+        "WARNING: Attempting to use a delegate that only supports static-sized tensors\n"
+        "VERBOSE: Replacing 64 out of 64 node(s) with delegate (TfLiteXNNPackDelegate) node, "
+        "yielding 1 partitions for the whole graph.\n"
+        "INFO: count=1 curr=812 p5=812 median=812 p95=812\n"
+    )
+    assert out.errors == () and not out.fatal
+    aborted = parse_benchmark_output("INFO: STARTING!\nFATAL: Failed to invoke!\n")
+    assert aborted.fatal and aborted.errors == ("Failed to invoke!",)
+
+
+def test_unprefixed_failures_of_tf_2_0() -> None:
+    out = parse_benchmark_output("STARTING!\nGraph: [m.tflite]\nFailed to allocate tensors!\n")
+    assert out.errors == ("Failed to allocate tensors!",)
+
+
+@pytest.mark.parametrize(
+    ("line", "count", "median"),
+    [
+        ("INFO: count=0 p5=0 median=0 p95=0", 0, 0),
+        ("INFO: count=1 curr=2100 p5=2100 median=2100 p95=2100", 1, 2100),
+        ("INFO: count=5 curr=900(all same) p5=900 median=900 p95=900", 5, 900),
+        (
+            "INFO: count=3 first=1234567 curr=1300000 min=1234567 max=1400000 "
+            "avg=1.31152e+06 std=67891 p5=1234567 median=1300000 p95=1400000",
+            3,
+            1300000,
+        ),
+    ],
+)
+def test_percentiles_follow_every_form_of_the_count_line(
+    line: str, count: int, median: float
+) -> None:
+    stats = parse_stat_line(line)
+    assert stats is not None and (stats.count, stats.median_us) == (count, median)
+    if count == 3:
+        assert stats.avg_us == pytest.approx(1311520)
+
+
+def test_a_cold_invocation_says_first_inference_0_and_its_run_is_the_count_line() -> None:
+    out = parse_benchmark_output(
+        "INFO: count=0 p5=0 median=0 p95=0\n\n"
+        "INFO: count=1 curr=2100 p5=2100 median=2100 p95=2100\n\n"
+        "INFO: Inference timings in us: Init: 8123, First inference: 0, Warmup (avg): 0, "
+        "Inference (avg): 2100\n"
+    )
+    assert (out.init_us, out.first_us, out.run_us) == (8123, 0, 2100)
+
+
+@pytest.mark.parametrize(
+    ("line", "delegate", "extent", "kernels"),
+    [
+        (
+            "INFO: Explicitly applied GPU delegate, and the model graph will be completely "
+            "executed by the delegate.",
+            "GPU",
+            "full",
+            None,
+        ),
+        (
+            "INFO: Explicitly applied GPU delegate, and the model graph will be partially "
+            "executed by the delegate w/ 3 delegate kernels.",
+            "GPU",
+            "partial",
+            3,
+        ),
+        (
+            "INFO: Though NNAPI delegate is explicitly applied, the model graph will not be "
+            "executed by the delegate.",
+            "NNAPI",
+            "none",
+            None,
+        ),
+        ("WARN: GPU acceleration is unsupported on this platform.", "GPU", "unsupported", None),
+        ("Applied GPU delegate.", "GPU", "applied", None),  # TF 2.0
+        ("ERROR: Failed to apply NNAPI delegate.", "NNAPI", "failed", None),
+    ],
+)
+def test_what_ran_on_the_delegate_is_read_from_the_tools_words(
+    line: str, delegate: str, extent: str, kernels: int | None
+) -> None:
+    said = parse_benchmark_output(line).delegation
+    assert said is not None
+    assert (said.delegate, said.extent, said.kernels) == (delegate, extent, kernels)
+    assert said.ran_on_it == (extent in ("full", "partial", "applied"))
+
+
+def test_flags_an_older_binary_ignored_are_kept() -> None:
+    out = parse_benchmark_output(
+        "INFO: STARTING!\nWARN: Unconsumed cmdline flags: --use_gpu=true --max_secs=86400\n"
+    )
+    assert out.unconsumed_flags == ("--use_gpu=true", "--max_secs=86400")
+    assert out.errors == ()
+
+
+LITERT_2 = """\
+INFO: STARTING!
+INFO: count=0 p5=0 median=0 p95=0
+
+INFO: count=50 first=2210 curr=2087 min=2001 max=2456 avg=2104.3 std=61 p5=2010 median=2090 \
+p95=2231
+
+INFO: [benchmark_litert_model.h:89]
+========== BENCHMARK RESULTS ==========
+INFO: [benchmark_litert_model.h:94] Model initialization: 12.50 ms
+INFO: [benchmark_litert_model.h:95] Warmup (first):       0.00 ms
+INFO: [benchmark_litert_model.h:97] Warmup (avg):         0.00 ms (0 runs)
+INFO: [benchmark_litert_model.h:99] Inference (avg):      2.10 ms (50 runs)
+INFO: [benchmark_litert_model.h:103] Inference (min):      2.00 ms
+INFO: [benchmark_litert_model.h:105] Inference (max):      2.46 ms
+INFO: [benchmark_litert_model.h:107] Inference (std):      0.06
+"""
+
+
+def test_the_litert_2_results_block_in_milliseconds() -> None:
+    out = parse_benchmark_output(LITERT_2)
+    assert out.init_us == pytest.approx(12500)
+    assert out.inference_avg_us == pytest.approx(2100)
+    assert out.inference_runs == 50
+    assert out.inference is not None and out.inference.median_us == 2090
+    assert out.errors == ()

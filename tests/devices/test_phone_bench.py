@@ -12,6 +12,7 @@ import pytest
 from cnnlab.devices import (
     AdbServerAddress,
     BenchmarkBinaryMissing,
+    DelegateDidNotRun,
     DeviceDisconnected,
     ModelNotLoadable,
     UnparseableOutput,
@@ -59,12 +60,23 @@ def test_warm_benchmark_gives_per_run_samples_and_the_tools_summary(
         "f0",
         3,
     )
-    loop, long_command = (result.command or "").split("\n")
+    loop, long_command, memory = (result.command or "").split("\n")
     assert "--num_runs=1" in loop and "--warmup_runs=3" in loop and "taskset f0" in loop
     assert "--num_runs=40" in long_command and "--use_xnnpack=true" in long_command
-    assert "--num_threads=2" in long_command
+    assert "--num_threads=2" in long_command and "--max_secs=86400" in long_command
+    # The memory monitor never runs during timed runs: it has an invocation of its own.
+    assert "--report_peak_memory_footprint" not in loop + long_command
+    assert "--report_peak_memory_footprint=true" in memory
+    assert result.extra["memory_growth"]["overall_mb"] is not None
+    assert result.extra["delegation"] == {
+        "requested": "xnnpack",
+        "delegate": "XNNPACK",
+        "extent": "full",
+        "kernels": None,
+        "described": "XNNPACK full",
+    }
     assert set((prepared_phone.root / ".taskset").read_text().split()) == {"f0"}
-    assert prepared_phone.runs_done() == 6  # five short invocations in one shell, one long
+    assert prepared_phone.runs_done() == 7  # five short in one shell, one long, one for memory
 
     # Histogram data: every sample is stored and read back in order.
     experiment_id = create_experiment(store, "bench", name="tiny on phone")
@@ -86,10 +98,15 @@ def test_cold_benchmark_starts_a_process_per_sample(
     inits, firsts = result.extra["init_us_per_run"], result.extra["first_us_per_run"]
     assert [i + f for i, f in zip(inits, firsts, strict=True)] == list(result.samples_us)
     assert all(i > 0 for i in inits)  # model loading is part of every cold sample
+    # The tool's "First inference" is 0 here (no warm-up run); each process's first inference
+    # is its one timed run, so no sample is just its init time.
+    assert all(f > 0 for f in firsts)
     assert "summary_run" not in result.extra
     assert result.command is not None and "--warmup_runs=0" in result.command
-    assert "\n" not in result.command  # no long invocation: the summary is the samples'
-    assert prepared_phone.runs_done() == 4
+    loop, memory = result.command.split("\n")  # no long one: the summary is the samples'
+    assert "--num_runs=1" in loop
+    assert "--report_peak_memory_footprint=true" in memory
+    assert prepared_phone.runs_done() == 5
     assert (result.to_bench_run(1).extra or {})["mode"] == "cold"
 
 
@@ -177,3 +194,38 @@ def test_a_remote_folder_with_shell_characters(
     assert len(result.samples_us) == 2
     assert result.binary_version == prepared.version
     assert not list(phone.root.rglob("PWNED"))
+
+
+def test_a_delegate_that_did_not_run_is_never_recorded_as_having_run(
+    prepared_phone: Any, address: AdbServerAddress, tflite_model: Path
+) -> None:
+    """What the real tool says when the GPU is missing, ignored by an older binary, or takes no
+    node (exit code 0 in every case): the bench fails with that reason, nothing is kept."""
+    said = prepared_phone.root / ".delegation"
+    for behaviour, reason in (
+        ("unsupported", "GPU unsupported here (CPU)"),
+        ("unknown-flag", "does not know --use_gpu and ignored it"),
+        ("none", "GPU applied, nothing ran on it (CPU)"),
+    ):
+        said.write_text(behaviour)
+        for cold in (False, True):
+            with pytest.raises(DelegateDidNotRun) as refused:
+                benchmark_phone(
+                    address, prepared_phone.serial, tflite_model, runs=2, delegate="gpu", cold=cold
+                )
+            assert reason in str(refused.value)
+            assert "its times would be CPU times; nothing was recorded" in str(refused.value)
+
+
+def test_a_partly_delegated_run_is_kept_and_says_so(
+    prepared_phone: Any, address: AdbServerAddress, tflite_model: Path
+) -> None:
+    (prepared_phone.root / ".delegation").write_text("partial:3")
+    result = benchmark_phone(
+        address, prepared_phone.serial, tflite_model, runs=2, warmup=1, delegate="gpu"
+    )
+    assert result.extra["delegation"]["extent"] == "partial"
+    assert result.extra["delegation"]["kernels"] == 3
+    assert (
+        result.extra["delegation"]["described"] == "GPU partial (3 delegate kernels, rest on CPU)"
+    )

@@ -1,10 +1,15 @@
 """Stands in for TFLite's `benchmark_model` on the loopback phone: same flags, same output.
 
-It runs the model with LiteRT's interpreter on the host CPU and prints what the official tool
-prints (`INFO: ` prefix, `count=... first=... curr=...` lines with percentiles, `Inference timings
-in us: ...`, memory footprint lines), so the parser and the adb runner meet the real format.
-GPU and NNAPI delegates are accepted and run on the CPU: there is no phone hardware here.
-Each invocation appends a line to `$CNNLAB_LOOPBACK_ROOT/.runs` so tests can watch progress.
+It runs the model with LiteRT's interpreter on the host CPU and prints what the current tool
+prints, line for line, as its source in google-ai-edge/LiteRT writes it (each printing site is
+named below): `INFO: `/`WARN: ` on stdout and `ERROR: `/`FATAL: ` on stderr
+(tflite/tools/logging.h), the runtime's own `INFO: ` lines on stderr (tflite/minimal_logging.cc),
+`count=...` lines with percentiles in every form (StatWithPercentiles::OutputToStream), and
+`First inference` as the first *warm-up* run, 0 with none (BenchmarkModel::Run).
+GPU and NNAPI delegates run on the CPU here (there is no phone hardware); what the tool says
+about them is chosen by `$CNNLAB_LOOPBACK_ROOT/.delegation` (`full`, the default, `partial:N`,
+`none`, `unsupported` or `unknown-flag`), so tests meet each real outcome. Each invocation
+appends a line to `$CNNLAB_LOOPBACK_ROOT/.runs` so tests can watch progress.
 """
 
 from __future__ import annotations
@@ -43,22 +48,76 @@ def _flags(argv: list[str]) -> dict[str, str]:
 
 
 def _stat_line(times: list[int]) -> str:
-    if not times:
-        return "count=0"
-    if len(set(times)) == 1:
-        return f"count={len(times)} curr={times[-1]}" + ("(all same)" if len(times) > 1 else "")
-    mean = sum(times) / len(times)
-    std = math.sqrt(sum((t - mean) ** 2 for t in times) / len(times))
+    """Stat::OutputToStream (xla/tsl/util/stats_calculator.h) plus the percentiles that
+    StatWithPercentiles appends to every form, empty included (an int's quiet_NaN() is 0)."""
     ordered = sorted(times)
 
-    def pct(q: float) -> int:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    def pct(q: int) -> int:  # nearest rank at size*q/100, no interpolation, as the source
+        if not ordered:
+            return 0
+        return ordered[-1] if q == 100 else ordered[len(ordered) * q // 100]
 
-    return (
-        f"count={len(times)} first={times[0]} curr={times[-1]} min={ordered[0]} "
-        f"max={ordered[-1]} avg={mean:.6g} std={round(std)} "
-        f"p5={pct(0.05)} median={pct(0.5)} p95={pct(0.95)}"
-    )
+    if not times:
+        line = "count=0"
+    elif len(set(times)) == 1:
+        line = f"count={len(times)} curr={times[-1]}" + ("(all same)" if len(times) > 1 else "")
+    else:
+        mean = sum(times) / len(times)
+        std = int(math.sqrt(sum(t * t for t in times) / len(times) - mean * mean))
+        line = (
+            f"count={len(times)} first={times[0]} curr={times[-1]} min={ordered[0]} "
+            f"max={ordered[-1]} avg={mean:.6g} std={std}"
+        )
+    return f"{line} p5={pct(5)} median={pct(50)} p95={pct(95)}"
+
+
+def _delegation(root: str | None) -> str:
+    if not root:
+        return "full"
+    chosen = Path(root) / ".delegation"
+    return chosen.read_text().strip() if chosen.is_file() else "full"
+
+
+def _apply_delegates(flags: dict[str, str], out: Any, err: Any) -> None:
+    """What the tool and the runtime print for each delegate asked for.
+
+    tflite/tools/delegates/delegate_provider.cc ("<NAME> delegate created."), the providers'
+    own WARNs (gpu_delegate_provider.cc, nnapi_delegate_provider.cc), the runtime's "Created
+    TensorFlow Lite ... delegate" (delegates/*/delegate.cc, on stderr) and
+    BenchmarkTfLiteModel::Init's "Explicitly applied ..." / "Though ..." lines.
+    """
+    behaviour = _delegation(os.environ.get("CNNLAB_LOOPBACK_ROOT"))
+    asked = [
+        (name, created)
+        for flag, name, created in (
+            ("use_gpu", "GPU", "Created TensorFlow Lite delegate for GPU."),
+            ("use_nnapi", "NNAPI", "Created TensorFlow Lite delegate for NNAPI."),
+            ("use_xnnpack", "XNNPACK", "Created TensorFlow Lite XNNPACK delegate for CPU."),
+        )
+        if flags.get(flag) == "true"
+    ]
+    for name, created in asked:
+        if behaviour == "unsupported" and name != "XNNPACK":
+            out.write(f"WARN: {name} acceleration is unsupported on this platform.\n")
+            continue
+        out.write(f"INFO: {name} delegate created.\n")
+        err.write(f"INFO: {created}\n")
+        if name == "XNNPACK" or behaviour == "full":
+            out.write(
+                f"INFO: Explicitly applied {name} delegate, and the model graph will be "
+                "completely executed by the delegate.\n"
+            )
+        elif behaviour.startswith("partial:"):
+            kernels = behaviour.partition(":")[2]
+            out.write(
+                f"INFO: Explicitly applied {name} delegate, and the model graph will be "
+                f"partially executed by the delegate w/ {kernels} delegate kernels.\n"
+            )
+        elif behaviour == "none":
+            out.write(
+                f"INFO: Though {name} delegate is explicitly applied, the model graph will not "
+                "be executed by the delegate.\n"
+            )
 
 
 def _rss_mb() -> float:
@@ -81,9 +140,9 @@ def _load(graph: str, threads: int, flags: dict[str, str]) -> Any:
         )
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError):
-        sys.stdout.write(
+        sys.stderr.write(  # model_builder_base.h, then LoadModel() and benchmark_main.cc
             "ERROR: The model is not a valid Flatbuffer buffer\n"
-            f"ERROR: Failed to load model: {graph}\nERROR: Benchmarking failed.\n"
+            f"ERROR: Failed to load model {graph}\nERROR: Benchmarking failed.\n"
         )
         return None
     return interpreter
@@ -94,28 +153,36 @@ def main(argv: list[str]) -> int:
     if "help" in flags:
         print(USAGE)
         return 0
-    out = sys.stdout
-    out.write("INFO: STARTING!\nINFO: Log parameter values verbosely: [0]\n")
+    out, err = sys.stdout, sys.stderr
+    out.write("INFO: STARTING!\n")  # benchmark_main.cc
+    if _delegation(os.environ.get("CNNLAB_LOOPBACK_ROOT")) == "unknown-flag":
+        # An older binary: BenchmarkModel::ParseFlags warns and runs on (the flag is ignored).
+        unknown = [a for a in argv if a.startswith(("--use_gpu", "--use_nnapi"))]
+        if unknown:
+            out.write(f"WARN: Unconsumed cmdline flags: {' '.join(unknown)}\n")
+            flags = {k: v for k, v in flags.items() if k not in ("use_gpu", "use_nnapi")}
+    out.write("INFO: Log parameter values verbosely: [0]\n")
     graph = flags.get("graph", "")
     if not graph:
-        out.write("ERROR: Please specify the name of your TF Lite input file with --graph\n")
+        err.write("ERROR: Please specify the name of your TF Lite input file with --graph\n")
+        err.write("ERROR: Benchmarking failed.\n")
         return 1
     threads = int(flags.get("num_threads", "-1"))
     warmup_runs = int(flags.get("warmup_runs", "1"))
     num_runs = int(flags.get("num_runs", "50"))
     out.write(f"INFO: Num threads: [{threads}]\nINFO: Graph: [{graph}]\n")
-    if flags.get("use_gpu") == "true":
-        out.write("INFO: Created TensorFlow Lite delegate for GPU.\n")
-    if flags.get("use_nnapi") == "true":
-        out.write("INFO: Created TensorFlow Lite delegate for NNAPI.\n")
     start_rss = _rss_mb()
-    if not Path(graph).is_file():
-        out.write(f"ERROR: Could not open '{graph}'.\nERROR: Benchmarking failed.\n")
+    if not Path(graph).is_file():  # mmap_allocation.cc, model_builder_base.h, LoadModel()
+        err.write(
+            f"ERROR: Could not open '{graph}'.\nERROR: The model allocation is null/empty\n"
+            f"ERROR: Failed to load model {graph}\nERROR: Benchmarking failed.\n"
+        )
         return 1
     started = time.perf_counter_ns()
     interpreter = _load(graph, threads, flags)
     if interpreter is None:
         return 1
+    _apply_delegates(flags, out, err)
     init_us = (time.perf_counter_ns() - started) // 1000
     init_rss = _rss_mb()
     out.write(f"INFO: Loaded model {graph}\nINFO: Initialized session in {init_us / 1000:.3f}ms.\n")
@@ -140,10 +207,11 @@ def main(argv: list[str]) -> int:
     )
     runs = timed(num_runs)
     out.write(f"INFO: {_stat_line(runs)}\n\n")
-    everything = warmup + runs
-    first = everything[0] if everything else 0
-    warm_avg = sum(warmup) / len(warmup) if warmup else float("nan")
-    run_avg = sum(runs) / len(runs) if runs else float("nan")
+    # BenchmarkLoggingListener::OnBenchmarkEnd: "First inference" is warmup_us.first() (0 with
+    # no warm-up) and an empty Stat's avg() is an int64 quiet_NaN(), that is 0.
+    first = warmup[0] if warmup else 0
+    warm_avg = sum(warmup) / len(warmup) if warmup else 0
+    run_avg = sum(runs) / len(runs) if runs else 0
     out.write(
         f"INFO: Inference timings in us: Init: {init_us}, First inference: {first}, "
         f"Warmup (avg): {warm_avg:.6g}, Inference (avg): {run_avg:.6g}\n"
