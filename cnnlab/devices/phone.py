@@ -358,11 +358,7 @@ def _parsed(serial: str, result: ShellResult) -> BenchmarkOutput:
 # Each failure the tool reports, by the words of its own ERROR lines (tflite/tools/benchmark/,
 # tflite/core/, tflite/converter/mmap_allocation.cc), and what the user can do about it.
 _FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (
-        ("could not open", "model allocation is null", "failed to load model"),
-        "the model file could not be opened on the phone; run the benchmark again (it pushes "
-        "the model) and check that /data/local/tmp has free space",
-    ),
+    # Most specific first: "Failed to load model" follows both a missing file and a bad one.
     (
         ("not a valid flatbuffer",),
         "it is not a valid .tflite file; convert the model again",
@@ -371,6 +367,11 @@ _FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
         ("didn't find op", "unresolved custom op", "registration failed"),
         "this benchmark_model lacks an op the model uses; push a newer benchmark_model with "
         "`cnnlab devices prepare SERIAL --benchmark-model PATH`, or convert without that op",
+    ),
+    (
+        ("could not open", "model allocation is null", "failed to load model"),
+        "the model file could not be opened on the phone; run the benchmark again (it pushes "
+        "the model) and check that /data/local/tmp has free space",
     ),
     (
         ("failed to apply", "disallowed cpu fallback"),
