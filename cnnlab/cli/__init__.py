@@ -64,6 +64,7 @@ def _register() -> None:
         train_command,
         transfer_command,
     )
+    from cnnlab.cli.latency import latency_command
     from cnnlab.cli.models import models_group
     from cnnlab.cli.pipeline import pipeline_group
     from cnnlab.cli.report import report_command
@@ -84,6 +85,7 @@ def _register() -> None:
         pipeline_group,
         report_command,
         bench_command,
+        latency_command,
         demo_command,
     ):
         cli.add_command(command)

@@ -62,6 +62,7 @@ class LatencyRow:
     bytes: int | None
     score: float | None
     pareto: bool = False
+    device_id: int | None = None  # the store's device row (serial, model, SoC...)
     # What the tool said ran on the delegate asked for ("GPU partial (3 delegate kernels, rest
     # on CPU)"); None for CPU runs and for benches recorded before it was measured.
     ran_on: str | None = None
@@ -174,6 +175,7 @@ def read_latency(store: Store, experiment_ids: Sequence[int]) -> LatencyData:
                     bytes=artifact.bytes if artifact else None,
                     score=_score(top1, top3, mean_ms),
                     ran_on=_ran_on(run),
+                    device_id=run.device_id,
                 )
             )
     return LatencyData(mark_pareto(rows), version)

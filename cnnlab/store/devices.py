@@ -166,6 +166,15 @@ def bench_runs_for(store: Store, experiment_ids: Iterable[int]) -> list[BenchRun
     return [BenchRun(**{**dict(row), "extra": loads(row["extra"])}) for row in rows]
 
 
+def benchmarked_experiments(store: Store) -> list[int]:
+    """Every experiment that owns a benchmarked model or a bench run, oldest first."""
+    rows = store.read(
+        "SELECT DISTINCT COALESCE(a.experiment_id, b.experiment_id) AS owner FROM bench_runs b"
+        " LEFT JOIN artifacts a ON a.id = b.artifact_id ORDER BY owner"
+    )
+    return [int(row["owner"]) for row in rows]
+
+
 def get_samples(store: Store, bench_run_id: int) -> list[float]:
     """Every per-run latency sample of a bench run, in microseconds, in the order measured."""
     rows = store.read(

@@ -1,0 +1,168 @@
+"""`cnnlab latency [IDS...]`: what the Latency screen shows, for a shell, a script or a paper.
+
+The rows are the screen's own (`cnnlab.report.latency.read_latency`: the newest bench per model
+variant, device and warm/cold setting, the Pareto front per device), printed as a table with a
+terminal histogram per row, or as JSON (every sample and the device's identity) or CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cnnlab.cli.context import db_option, json_option, open_db, print_json
+
+if TYPE_CHECKING:
+    from cnnlab.report.latency import LatencyRow
+
+# The table's columns and the CSV's, in one order.
+COLUMNS = (
+    "pareto",
+    "model",
+    "variant",
+    "mode",
+    "device",
+    "ran_on",
+    "n",
+    "median_ms",
+    "p90_ms",
+    "p99_ms",
+    "bytes",
+    "top1",
+    "score",
+)
+HISTOGRAM_WIDTH = 60
+HISTOGRAM_HEIGHT = 6
+
+
+def row_values(row: LatencyRow) -> dict[str, Any]:
+    """One row as the CSV and the table take it (numbers unrounded)."""
+    return {
+        "pareto": row.pareto,
+        "model": row.model,
+        "variant": row.variant,
+        "mode": row.bench_mode,
+        "device": row.device,
+        "ran_on": row.ran_on or "",
+        "n": len(row.samples_ms),
+        "median_ms": row.median_ms,
+        "p90_ms": row.p90_ms,
+        "p99_ms": row.p99_ms,
+        "bytes": row.bytes,
+        "top1": row.top1,
+        "score": row.score,
+    }
+
+
+@click.command("latency")
+@click.argument("experiment_ids", type=int, nargs=-1)
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per benchmark.")
+@click.option("--no-histograms", is_flag=True, help="Print the table only.")
+@json_option
+@db_option
+@click.pass_context
+def latency_command(
+    ctx: click.Context,
+    experiment_ids: tuple[int, ...],
+    as_csv: bool,
+    no_histograms: bool,
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Latency of the models of IDS (no ids: every benchmark in the database): model,
+    variant, device, what ran on the delegate, n, median, p90, p99, size, top-1, score and the
+    Pareto front, with a histogram per row."""
+    from cnnlab.report.latency import read_latency
+    from cnnlab.store import benchmarked_experiments, get_experiment, list_devices
+
+    store = open_db(ctx, db)
+    for experiment_id in experiment_ids:
+        get_experiment(store, experiment_id)  # an unknown id is one clear error
+    ids = list(experiment_ids) or benchmarked_experiments(store)
+    rows = read_latency(store, ids).rows
+    if as_json:
+        devices = {d.id: d for d in list_devices(store)}
+        print_json(
+            {
+                "rows": [
+                    {
+                        **row_values(row),
+                        "bench_run_id": row.bench_run_id,
+                        "experiment_id": row.experiment_id,
+                        "mean_ms": row.mean_ms,
+                        "top3": row.top3,
+                        "samples_ms": list(row.samples_ms),
+                        "device_identity": _identity(devices.get(row.device_id)),
+                    }
+                    for row in rows
+                ]
+            }
+        )
+        return
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row_values(row))
+        return
+    if not rows:
+        click.echo("No benchmarks yet: queue one with `cnnlab bench ID --device host`.")
+        return
+    _print_table(rows, histograms=not no_histograms)
+
+
+def _identity(device: Any) -> dict[str, Any] | None:
+    return dataclasses.asdict(device) if device is not None else None
+
+
+def _print_table(rows: list[LatencyRow], *, histograms: bool) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from cnnlab.cli.render import _console
+    from cnnlab.tui import text as fmt
+    from cnnlab.tui.histogram import LatencyHistogram, ms_text, render_histogram, shared_range
+
+    console = _console()
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in ("", "model", "variant", "device", "ran on", "n", "median", "p90", "p99"):
+        table.add_column(name, no_wrap=True, justify="right" if name in ("n",) else "left")
+    for name in ("size", "top-1", "score"):
+        table.add_column(name, no_wrap=True)
+
+    def ms(value: float | None) -> str:
+        return "" if value is None else f"{ms_text(value)} ms"
+
+    for row in rows:
+        table.add_row(
+            Text("★", style="bold green") if row.pareto else "",
+            row.model,
+            row.variant if row.bench_mode == "warm" else f"{row.variant} {row.bench_mode}",
+            row.device,
+            row.ran_on or "",
+            str(len(row.samples_ms)),
+            ms(row.median_ms),
+            ms(row.p90_ms),
+            ms(row.p99_ms),
+            "" if row.bytes is None else fmt.size_text(row.bytes),
+            fmt.percent_text(row.top1),
+            "" if row.score is None else f"{row.score:.2e}",
+        )
+    console.print(table)
+    console.print("★ on the accuracy-latency Pareto front of its device", style="dim")
+    if not histograms:
+        return
+    shown = [LatencyHistogram(r.label, r.samples_ms, r.median_ms, r.p90_ms, r.p99_ms) for r in rows]
+    span = shared_range(shown) or (0.0, 1.0)
+    for histogram in shown:
+        if histogram.samples_ms:
+            console.print()
+            console.print(
+                render_histogram(histogram, span, HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT),
+                highlight=False,
+            )
