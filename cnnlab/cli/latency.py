@@ -32,6 +32,8 @@ COLUMNS = (
     "median_ms",
     "p90_ms",
     "p99_ms",
+    "steady_ms",
+    "steady_n",
     "bytes",
     "top1",
     "score",
@@ -53,6 +55,8 @@ def row_values(row: LatencyRow) -> dict[str, Any]:
         "median_ms": row.median_ms,
         "p90_ms": row.p90_ms,
         "p99_ms": row.p99_ms,
+        "steady_ms": row.steady_ms,
+        "steady_n": row.steady_n,
         "bytes": row.bytes,
         "top1": row.top1,
         "score": row.score,
@@ -75,8 +79,9 @@ def latency_command(
     db: Path | None,
 ) -> None:
     """Latency of the models of IDS (no ids: every benchmark in the database): model,
-    variant, device, what ran on the delegate, n, median, p90, p99, size, top-1, score and the
-    Pareto front, with a histogram per row."""
+    variant, device, what ran on the delegate, the samples' n, median, p90 and p99, the tool's
+    steady-state median apart, size, top-1, score and the Pareto front, with a histogram per
+    row."""
     from cnnlab.report.latency import read_latency
     from cnnlab.store import benchmarked_experiments, get_experiment, list_devices
 
@@ -132,6 +137,7 @@ def _print_table(rows: list[LatencyRow], *, histograms: bool) -> None:
     table = Table(box=None, header_style="bold", pad_edge=False)
     for name in ("", "model", "variant", "device", "ran on", "n", "median", "p90", "p99"):
         table.add_column(name, no_wrap=True, justify="right" if name in ("n",) else "left")
+    table.add_column("steady (n)", no_wrap=True)
     for name in ("size", "top-1", "score"):
         table.add_column(name, no_wrap=True)
 
@@ -149,12 +155,18 @@ def _print_table(rows: list[LatencyRow], *, histograms: bool) -> None:
             ms(row.median_ms),
             ms(row.p90_ms),
             ms(row.p99_ms),
+            "" if row.steady_ms is None else f"{ms(row.steady_ms)} ({row.steady_n})",
             "" if row.bytes is None else fmt.size_text(row.bytes),
             fmt.percent_text(row.top1),
             "" if row.score is None else f"{row.score:.2e}",
         )
     console.print(table)
-    console.print("★ on the accuracy-latency Pareto front of its device", style="dim")
+    console.print(
+        "n, median, p90, p99: one sample per fresh invocation (the histograms); steady: the "
+        "tool's own median over one long invocation, with its run count. ★ on the "
+        "accuracy-latency Pareto front of its device.",
+        style="dim",
+    )
     if not histograms:
         return
     shown = [LatencyHistogram(r.label, r.samples_ms, r.median_ms, r.p90_ms, r.p99_ms) for r in rows]

@@ -225,20 +225,14 @@ def benchmark_phone(
             "summary_run": asdict(stats) if stats else None,
             "summary_runs_asked": summary_runs or runs,
             "samples_summary": asdict(samples_summary),
-            "summary_source": "one long benchmark_model invocation (p90/p99 from samples)",
+            "summary_source": "summary_run: benchmark_model's steady state over one long "
+            "invocation; the row's figures are the per-invocation samples'",
             "delegation": _delegation_meta(delegate, output),
         }
     )
-    if stats is not None and result.summary is not None:
-        summary = replace(
-            result.summary,
-            mean_us=stats.mean_us if stats.mean_us is not None else samples_summary.mean_us,
-            median_us=stats.median_us or samples_summary.median_us,
-            min_us=stats.min_us or result.summary.min_us,
-            max_us=stats.max_us or result.summary.max_us,
-            std_us=stats.std_us if stats.std_us is not None else samples_summary.std_us,
-        )
-        result = replace(result, summary=summary)
+    # Two distributions, kept apart: the row's summary is the samples' own (each one a fresh
+    # invocation: load, warm-up, one timed run), what the histogram shows; the tool's
+    # steady-state summary of one long invocation stays in `summary_run`, with its own count.
     memory = _memory_run(device, serial, model.name, binary, pushed.remote_path, threads, delegate)
     commands.append(memory.command)
     result = replace(result, command="\n".join(commands))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cnnlab.report.plots import Point, pareto_front
 from cnnlab.store import (
@@ -63,6 +64,10 @@ class LatencyRow:
     score: float | None
     pareto: bool = False
     device_id: int | None = None  # the store's device row (serial, model, SoC...)
+    # The tool's steady-state summary of one long invocation (phones), apart from the samples:
+    # its median (the mean where the tool prints no percentiles) and its run count.
+    steady_ms: float | None = None
+    steady_n: int | None = None
     # What the tool said ran on the delegate asked for ("GPU partial (3 delegate kernels, rest
     # on CPU)"); None for CPU runs and for benches recorded before it was measured.
     ran_on: str | None = None
@@ -176,6 +181,7 @@ def read_latency(store: Store, experiment_ids: Sequence[int]) -> LatencyData:
                     score=_score(top1, top3, mean_ms),
                     ran_on=_ran_on(run),
                     device_id=run.device_id,
+                    **_steady(run),
                 )
             )
     return LatencyData(mark_pareto(rows), version)
@@ -188,3 +194,19 @@ def _ran_on(run: BenchRun) -> str | None:
         return None
     described = said.get("described")
     return str(described) if described else None
+
+
+def _steady(run: BenchRun) -> dict[str, Any]:
+    """The steady-state figures a phone bench kept beside its samples (`summary_run`)."""
+    summary = (run.extra or {}).get("summary_run")
+    if not isinstance(summary, dict) or not summary.get("count"):
+        return {}
+    value = summary.get("median_us")
+    if value is None:
+        value = (
+            summary.get("avg_us") if summary.get("avg_us") is not None else summary.get("curr_us")
+        )
+    return {
+        "steady_ms": value / 1000 if isinstance(value, int | float) else None,
+        "steady_n": int(summary["count"]),
+    }

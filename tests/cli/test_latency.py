@@ -51,7 +51,8 @@ def bench(
 ) -> int:
     job = create_experiment(store, "bench", parent_id=owner)
     values = [median_us * (1 + 0.01 * (i % 7 - 3)) for i in range(21)]
-    extra: dict[str, object] = {"mode": "warm"}
+    steady = {"count": 50, "median_us": median_us * 0.97, "avg_us": median_us * 0.98}
+    extra: dict[str, object] = {"mode": "warm", "summary_run": steady}
     if ran:
         extra["delegation"] = {"requested": "gpu", "extent": "partial", "described": ran}
     run = BenchRun(
@@ -75,6 +76,7 @@ def test_the_table_json_and_csv_show_the_same_rows(invoke: Invoke, db_path: Path
     table = invoke("latency", "--db", str(db_path))
     assert table.exit_code == 0, table.output
     assert "SM-G950F" in table.stdout and "GPU partial (3 delegate kernels" in table.stdout
+    assert "3.88 ms (50)" in table.stdout  # the steady-state median, with its count
     assert "★" in table.stdout and "alexnet int8 · SM-G950F (warm)" in table.stdout  # histogram
 
     printed = invoke("latency", str(ids["owner"]), "--json", "--db", str(db_path))
@@ -87,6 +89,9 @@ def test_the_table_json_and_csv_show_the_same_rows(invoke: Invoke, db_path: Path
     assert rows[1]["device_identity"]["serial"] == "R58M41"
     assert rows[1]["device_identity"]["manufacturer"] == "samsung"
     assert rows[1]["median_ms"] < rows[0]["median_ms"]
+    # The tool's steady state is its own column, never mixed into the samples' figures.
+    assert rows[0]["steady_ms"] == 4000.0 * 0.97 / 1000 and rows[0]["steady_n"] == 50
+    assert rows[0]["median_ms"] == sorted(rows[0]["samples_ms"])[10]
     assert all(r["pareto"] for r in rows)  # int8 is faster, float more accurate
 
     as_csv = invoke("latency", "--csv", "--db", str(db_path))
