@@ -109,6 +109,7 @@ def benchmark_phone(
     delegate: str = "cpu",
     cpu_mask: str | None = None,
     cold: bool = False,
+    require_full_delegation: bool = False,
     summary_runs: int | None = None,
     remote_dir: str = REMOTE_DIR,
     on_sample: Callable[[int, float], None] | None = None,
@@ -150,7 +151,9 @@ def benchmark_phone(
         cpu_mask=cpu_mask,
     )
     loop = per_run_loop(invocation, runs)
-    collector = _RunCollector(serial, model.name, cold, on_sample, delegate)
+    collector = _RunCollector(
+        serial, model.name, cold, on_sample, delegate, require_full_delegation
+    )
     looped = run_shell(device, loop, on_stdout=collector.feed)
     commands = [loop]
     base = {
@@ -217,7 +220,7 @@ def benchmark_phone(
     if long_run.exit_code != 0:
         raise _failure(serial, model.name, long_run.exit_code, long_run.output)
     output = _parsed(serial, long_run)
-    _check_delegation(serial, model.name, delegate, output)
+    _check_delegation(serial, model.name, delegate, output, require_full_delegation)
     stats = output.inference
     samples_summary = summarize(collector.samples)
     result = partial(
@@ -312,8 +315,11 @@ def _delegation_meta(delegate: str, output: BenchmarkOutput | None) -> dict[str,
     }
 
 
-def _check_delegation(serial: str, model_name: str, delegate: str, out: BenchmarkOutput) -> None:
-    """Refuse numbers that would be labelled with a delegate that did not run them."""
+def _check_delegation(
+    serial: str, model_name: str, delegate: str, out: BenchmarkOutput, full: bool = False
+) -> None:
+    """Refuse numbers that would be labelled with a delegate that did not run them (with
+    `full`, also those of a graph that ran partly on the CPU)."""
     if delegate == "cpu":
         return
     flag = _DELEGATE_FLAGS[delegate][0].partition("=")[0]
@@ -325,6 +331,12 @@ def _check_delegation(serial: str, model_name: str, delegate: str, out: Benchmar
         why = f"it said nothing about the {delegate} delegate"
     elif not said.ran_on_it:
         why = said.describe()
+    elif full and said.extent != "full":
+        raise DelegateDidNotRun(
+            f"benchmark_model on device {serial} ran {model_name} only partly on the {delegate} "
+            f"delegate ({said.describe()}) and --require-full-delegation refuses CPU fallbacks; "
+            "nothing was recorded. Bench without it to measure the mixed run."
+        )
     else:
         return
     raise DelegateDidNotRun(
@@ -424,8 +436,10 @@ class _RunCollector:
         cold: bool,
         on_sample: Callable[[int, float], None] | None,
         delegate: str = "cpu",
+        require_full_delegation: bool = False,
     ) -> None:
         self.delegate = delegate
+        self.require_full = require_full_delegation
         self.serial = serial
         self.model_name = model_name
         self.cold = cold
@@ -452,7 +466,9 @@ class _RunCollector:
     def _sample(self, text: str) -> None:
         output = parse_benchmark_output(text)
         if not self.samples:  # every invocation is the same command: the first one tells
-            _check_delegation(self.serial, self.model_name, self.delegate, output)
+            _check_delegation(
+                self.serial, self.model_name, self.delegate, output, self.require_full
+            )
         run = output.run_us
         if self.cold:
             # With no warm-up the tool's "First inference" is 0 (it is the first *warm-up*

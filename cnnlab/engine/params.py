@@ -171,6 +171,11 @@ BENCH_PARAMS: tuple[Param, ...] = (
         placeholder="hex, e.g. f0 (phones)",
     ),
     Param(
+        "require_full_delegation",
+        bool,
+        "Fail unless the tool says the whole graph ran on the delegate (phones).",
+    ),
+    Param(
         "cold",
         bool,
         "Each sample a fresh process, model loading included (as paper 001).",

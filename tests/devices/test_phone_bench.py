@@ -229,3 +229,30 @@ def test_a_partly_delegated_run_is_kept_and_says_so(
     assert (
         result.extra["delegation"]["described"] == "GPU partial (3 delegate kernels, rest on CPU)"
     )
+
+
+def test_require_full_delegation_refuses_a_partly_delegated_run(
+    prepared_phone: Any, address: AdbServerAddress, tflite_model: Path
+) -> None:
+    (prepared_phone.root / ".delegation").write_text("partial:3")
+    with pytest.raises(DelegateDidNotRun, match="only partly on the gpu delegate") as refused:
+        benchmark_phone(
+            address,
+            prepared_phone.serial,
+            tflite_model,
+            runs=2,
+            delegate="gpu",
+            require_full_delegation=True,
+        )
+    assert "GPU partial (3 delegate kernels, rest on CPU)" in str(refused.value)
+    (prepared_phone.root / ".delegation").write_text("full")
+    result = benchmark_phone(
+        address,
+        prepared_phone.serial,
+        tflite_model,
+        runs=2,
+        warmup=1,
+        delegate="gpu",
+        require_full_delegation=True,
+    )
+    assert result.extra["delegation"]["extent"] == "full"

@@ -198,6 +198,11 @@ def test_transfer_spec_refuses_and_keeps_parent_model_names() -> None:
         ({"runs": True}, "--runs must be a whole number"),
         ({"warmup": 10**6}, "--warmup must be at most 100,000"),
         ({"threads": 10**6}, "--threads must be at most 256"),
+        ({"require_full_delegation": True}, "applies to a phone's gpu, nnapi or xnnpack"),
+        (
+            {"require_full_delegation": True, "device": "R58M41", "delegate": "cpu"},
+            r"\(here: cpu on R58M41\)",
+        ),
     ],
 )
 def test_bench_spec_refuses(changes: dict[str, Any], message: str) -> None:

@@ -118,6 +118,7 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
                 delegate=spec.delegate,
                 cpu_mask=spec.cpu_mask,
                 cold=spec.cold,
+                require_full_delegation=spec.require_full_delegation,
                 on_sample=on_sample,
             )
     except DeviceDisconnected as exc:

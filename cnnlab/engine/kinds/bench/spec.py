@@ -1,9 +1,9 @@
 """The benchmark job's spec, validated before anything is queued.
 
 Apart from the job code (`cnnlab.engine.kinds.bench.run`, which reads the store and runs the
-devices), so
-that `cnnlab`'s option declarations (`cnnlab.engine.params`) can use it without loading the
-store at every command's start; like every spec module this one imports nothing heavy.
+devices), so that `cnnlab`'s option declarations (`cnnlab.engine.params`) can use it without
+loading the store at every command's start; like every spec module this one imports nothing
+heavy.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class BenchSpec:
     delegate: str = "cpu"
     cpu_mask: str | None = None
     cold: bool = False
+    require_full_delegation: bool = False
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -53,6 +54,11 @@ class BenchSpec:
             isinstance(self.cpu_mask, str) and _MASK.match(self.cpu_mask)
         ):
             raise SpecError(f"CPU mask {self.cpu_mask!r} is not hexadecimal; write it like f0.")
+        if self.require_full_delegation and (self.delegate == "cpu" or self.device == "host"):
+            raise SpecError(
+                "--require-full-delegation applies to a phone's gpu, nnapi or xnnpack delegate "
+                f"(here: {self.delegate} on {self.device})."
+            )
         if (
             not isinstance(self.device, str)
             or not self.device
