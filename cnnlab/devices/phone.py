@@ -227,6 +227,8 @@ def benchmark_phone(
         {
             "summary_run": asdict(stats) if stats else None,
             "summary_runs_asked": summary_runs or runs,
+            # The tool stops starting runs at --max_secs without a word: say when it did.
+            "summary_cut_short": stats is not None and stats.count < (summary_runs or runs),
             "samples_summary": asdict(samples_summary),
             "summary_source": "summary_run: benchmark_model's steady state over one long "
             "invocation; the row's figures are the per-invocation samples'",

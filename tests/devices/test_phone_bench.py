@@ -47,6 +47,7 @@ def test_warm_benchmark_gives_per_run_samples_and_the_tools_summary(
     assert summary is not None
     long_run = result.extra["summary_run"]
     assert long_run["count"] == 40 and long_run["median_us"] is not None
+    assert result.extra["summary_runs_asked"] == 40 and not result.extra["summary_cut_short"]
     # The row's figures are the samples' own; the steady state is kept apart, labelled.
     assert summary.count == 5 and summary.median_us == sorted(result.samples_us)[2]
     assert result.extra["samples_summary"]["count"] == 5
