@@ -7,6 +7,7 @@ aside non-image, empty and truncated files with the reason, so that training nev
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -249,6 +250,24 @@ def scan_folder_dataset(
         _as_files(validation, names),
         tuple(skipped),
     )
+
+
+def training_files_bound(root: Path | str, *, validation_fraction: float = 0.2) -> int:
+    """At least as many as the training images `scan_folder_dataset` would find, counted from
+    the folder listings alone (no file is opened): every file is taken for an image, and a
+    single folder's per-class split is applied to those counts. Cheap where a full scan of a
+    Fruits360-sized folder (80,000 files) reads every header for seconds."""
+    root = _check_root(root)
+    split_folders = _split_folders(root)
+    folder = split_folders[0] if split_folders is not None else root
+    total = 0
+    for class_folder in _class_folders(folder):
+        count = sum(len(files) for _dir, _subdirs, files in os.walk(class_folder))
+        if split_folders is None and count > 1:
+            held_out = min(max(round(count * validation_fraction), 1), count - 1)
+            count -= held_out
+        total += count
+    return total
 
 
 def check_fraction(validation_fraction: float) -> None:

@@ -139,15 +139,24 @@ def check_batch_fits(
     text: str, batch: int, *, val_split: float | None = None, seed: int = 0
 ) -> None:
     """Refuse, at submit, a batch larger than the training images a job on `text` would get,
-    counted as `load_training_data` counts them (the same scan, split and regroup; no image is
-    decoded, so no TensorFlow), instead of failing the job once it runs."""
-    from cnnlab.data.folders import scan_folder_dataset
-    from cnnlab.data.regroup import regroup_dataset
+    instead of failing the job once it runs. The folder listings give an upper bound at once
+    (0.2 s for 80,000 files, cold); only a batch within half of it is checked exactly, as
+    `load_training_data` counts (the same scan, split and regroup: every file's header read,
+    no image decoded, no TensorFlow), which takes seconds on a Fruits360-sized folder."""
+    from cnnlab.data.folders import scan_folder_dataset, training_files_bound
+    from cnnlab.data.regroup import parse_regroup_spec, regroup_dataset
 
     spec = parse_data_spec(text)
     if is_cifar100_path(spec.path):
         return  # counting means unpickling the 150 MB train split; the job checks it (50,000)
     fraction = DEFAULT_VALIDATION_FRACTION if val_split is None else val_split
+    bound = training_files_bound(spec.path, validation_fraction=fraction)
+    if spec.regroup is not None and spec.per_class is not None:
+        bound = min(bound, spec.per_class * len(parse_regroup_spec(spec.regroup)))
+    if batch * 2 <= bound:
+        # Far from the limit even if half the files were not images: the exact count (every
+        # header read) is left to the job, which refuses the same way when it loads the data.
+        return
     dataset = scan_folder_dataset(spec.path, validation_fraction=fraction, seed=seed)
     if spec.regroup is not None:
         dataset = regroup_dataset(dataset, spec.regroup, per_class=spec.per_class, seed=seed)

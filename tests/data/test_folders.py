@@ -129,3 +129,22 @@ def test_pipeline_drops_a_file_whose_body_does_not_decode(fruits: Path) -> None:
     )
 
     assert images == 48
+
+
+def test_the_training_files_bound_is_never_below_the_scanned_count(tmp_path: Path) -> None:
+    """The listing-only bound that lets submit skip reading every header on a large folder."""
+    from support.images import write_images
+
+    from cnnlab.data.folders import scan_folder_dataset, training_files_bound
+
+    fruits = write_images(tmp_path / "fruits", per_class=5)
+    (fruits / "Training" / "a" / "notes.txt").write_text("not an image")
+    single = write_images(tmp_path / "single", per_class=7, fruits360=False)
+    for root, fraction in ((fruits, 0.2), (single, 0.2), (single, 0.5)):
+        scanned = len(scan_folder_dataset(root, validation_fraction=fraction).train)
+        bound = training_files_bound(root, validation_fraction=fraction)
+        assert bound >= scanned
+    assert training_files_bound(fruits) == 16  # 15 images and the text file
+    assert training_files_bound(single, validation_fraction=0.5) == len(
+        scan_folder_dataset(single, validation_fraction=0.5).train
+    )
