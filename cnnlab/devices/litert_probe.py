@@ -39,12 +39,15 @@ _STDERR_TAIL = 300
 class Probe:
     """How one load-allocate-invoke went in a fresh process."""
 
-    outcome: Literal["ran", "refused", "crashed"]  # refused: LiteRT raised a Python error
+    # refused: LiteRT raised a Python error; slow: no answer in PROBE_TIMEOUT_S (a huge model
+    # on a slow host), so nothing is known against loading it
+    outcome: Literal["ran", "refused", "crashed", "slow"]
     detail: str = ""  # the error's first line, or the signal and the last line on stderr
 
     @property
     def ran(self) -> bool:
-        return self.outcome == "ran"
+        """Nothing speaks against loading the model in-process: it ran, or took too long."""
+        return self.outcome in ("ran", "slow")
 
     @property
     def crashed(self) -> bool:
@@ -65,7 +68,7 @@ def probe(
             command, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, check=False
         )
     except subprocess.TimeoutExpired:
-        return Probe("crashed", f"no answer within {PROBE_TIMEOUT_S:.0f} s")
+        return Probe("slow", f"no answer within {PROBE_TIMEOUT_S:.0f} s")
     said = [line.strip() for line in done.stderr.splitlines() if line.strip()]
     last = said[-1][:_STDERR_TAIL] if said else ""
     if done.returncode == 0:

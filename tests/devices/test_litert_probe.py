@@ -43,3 +43,14 @@ def test_a_host_bench_with_the_delegate_that_crashes_fails_with_the_way_past_it(
     assert "SIGABRT" in str(refused.value) and "--delegate cpu" in str(refused.value)
     measured = benchmark_host(crashing, runs=3, warmup=1, delegate="cpu")
     assert len(measured.samples_us) == 3
+
+
+def test_a_probe_with_no_answer_in_time_is_slow_and_does_not_block_the_model(
+    crashing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A huge model on a slow host must not be failed as a crash because its probe was slow."""
+    from cnnlab.devices import litert_probe
+
+    monkeypatch.setattr(litert_probe, "PROBE_TIMEOUT_S", 0.001)
+    slow = probe(crashing)
+    assert slow.outcome == "slow" and slow.ran and not slow.crashed

@@ -231,7 +231,7 @@ def _xnnpack_check(reporter: Any, path: Path, spec: ConvertSpec, batch: int) -> 
     builtin kernels run it, the model is evaluated with them and the warning recorded; if they
     crash too, the file is removed and the job fails with the reason."""
     failed = probe(path, batch=batch)
-    if failed.ran and batch != 1:
+    if failed.outcome == "ran" and batch != 1:
         failed = probe(path, batch=1)
     if failed.ran:
         return None
