@@ -6,6 +6,7 @@ nothing here imports TensorFlow, and LiteRT is loaded only when the host runner 
 
 from __future__ import annotations
 
+from cnnlab.delegates import DELEGATES
 from cnnlab.devices.adb import AdbServerAddress, ShellResult, adb_client, device_states
 from cnnlab.devices.elf import ElfArch, check_abi, read_elf_arch
 from cnnlab.devices.errors import (
@@ -37,7 +38,7 @@ from cnnlab.devices.inventory import (
 from cnnlab.devices.parse import BenchmarkOutput, RunStats, parse_benchmark_output
 from cnnlab.devices.phone import benchmark_phone
 from cnnlab.devices.prepare import PreparedPhone, PushedModel, prepare_phone
-from cnnlab.devices.results import DELEGATES, BenchResult, LatencySummary, summarize
+from cnnlab.devices.results import BenchResult, LatencySummary, summarize
 
 __all__ = [
     "DELEGATES",

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cnnlab.delegates import DELEGATES
 from cnnlab.devices.adb import AdbServerAddress, ShellResult, adb_client, ready_device, run_shell
 from cnnlab.devices.errors import (
     BenchmarkBinaryMissing,
@@ -36,7 +37,7 @@ from cnnlab.devices.prepare import (
     binary_version,
     push_model,
 )
-from cnnlab.devices.results import DELEGATES, BenchMode, BenchResult, summarize
+from cnnlab.devices.results import BenchMode, BenchResult, summarize
 
 if TYPE_CHECKING:
     from adbutils import AdbDevice

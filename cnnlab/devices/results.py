@@ -14,7 +14,6 @@ from typing import Any, Literal
 from cnnlab.store import BenchRun
 
 BenchMode = Literal["warm", "cold"]
-DELEGATES = ("cpu", "xnnpack", "gpu", "nnapi")
 
 
 @dataclass(frozen=True)

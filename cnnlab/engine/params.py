@@ -20,7 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from cnnlab.engine.kinds.bench.spec import DELEGATES, BenchSpec
+from cnnlab.delegates import DELEGATES
+from cnnlab.engine.kinds.bench.spec import BenchSpec
 from cnnlab.engine.kinds.convert.spec import OPTIMIZATIONS, ConvertSpec
 from cnnlab.engine.kinds.importing.spec import ImportSpec
 from cnnlab.engine.kinds.transfer.spec import TransferSpec

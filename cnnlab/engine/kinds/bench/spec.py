@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from cnnlab.delegates import DELEGATES
 from cnnlab.engine.spec import SpecError, whole_number
 
-DELEGATES = ("cpu", "xnnpack", "gpu", "nnapi")
 # Timed runs and warm-up runs per job: 100,000 samples of a 1 ms model is two minutes; a slower
 # model's statistics are settled long before. Every sample is stored.
 MAX_RUNS = 100_000
