@@ -36,8 +36,9 @@ _TIMING_KEYS = {
 }
 # The LiteRT 2.x tool's "BENCHMARK RESULTS" block (litert/tools/benchmark_litert_model.h,
 # `BenchmarkLoggingListener::OnBenchmarkEnd`), in milliseconds: "Model initialization: 2.10 ms".
+# Its min/max/std lines are not read: the `count=` line of the same run holds them in µs.
 _LITERT_MS = re.compile(
-    r"^(Model initialization|Warmup \(first\)|Warmup \(avg\)|Inference \((?:avg|min|max|std)\))"
+    r"^(Model initialization|Warmup \(first\)|Warmup \(avg\)|Inference \(avg\))"
     rf"\s*:\s*({_NUMBER})(?:\s*ms)?(?:\s*\((\d+) runs\))?"
 )
 _LITERT_KEYS = {
@@ -45,9 +46,6 @@ _LITERT_KEYS = {
     "Warmup (first)": "first_us",
     "Warmup (avg)": "warmup_avg_us",
     "Inference (avg)": "inference_avg_us",
-    "Inference (min)": "litert_min_us",
-    "Inference (max)": "litert_max_us",
-    "Inference (std)": "litert_std_us",
 }
 # Lines an unprefixed (TF 2.0 and older) tool printed when it failed; with a prefix, only
 # ERROR and FATAL lines are failures ("WARN: Failed to get the input model file size." is not).

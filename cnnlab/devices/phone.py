@@ -203,7 +203,7 @@ def benchmark_phone(
             device,
             init_us=_median(collector.inits),
             first_us=_median(collector.firsts),
-            peak=memory,
+            memory=memory,
         )
     summary_command = benchmark_invocation(
         binary,
@@ -242,7 +242,7 @@ def benchmark_phone(
     memory = _memory_run(device, serial, model.name, binary, pushed.remote_path, threads, delegate)
     commands.append(memory.command)
     result = replace(result, command="\n".join(commands))
-    return _finish(result, device, init_us=output.init_us, first_us=output.first_us, peak=memory)
+    return _finish(result, device, init_us=output.init_us, first_us=output.first_us, memory=memory)
 
 
 def _finish(
@@ -251,12 +251,12 @@ def _finish(
     *,
     init_us: float | None,
     first_us: float | None,
-    peak: MemoryRun,
+    memory: MemoryRun,
 ) -> BenchResult:
     """The result with its init and first-inference times, the peak RSS the tool's monitor saw
     in its own invocation (growth since the tool started is kept apart: it is not a peak), and
     the phone's temperature after."""
-    output = peak.output
+    output = memory.output
     peak_mb = output.peak_memory_mb if output is not None else None
     growth = {
         "init_mb": output.init_memory_mb if output is not None else None,

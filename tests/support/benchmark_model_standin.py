@@ -78,7 +78,7 @@ def _delegation(root: str | None) -> str:
     return chosen.read_text().strip() if chosen.is_file() else "full"
 
 
-def _apply_delegates(flags: dict[str, str], out: Any, err: Any) -> None:
+def _apply_delegates(flags: dict[str, str], behaviour: str, out: Any, err: Any) -> None:
     """What the tool and the runtime print for each delegate asked for.
 
     tflite/tools/delegates/delegate_provider.cc ("<NAME> delegate created."), the providers'
@@ -86,7 +86,6 @@ def _apply_delegates(flags: dict[str, str], out: Any, err: Any) -> None:
     TensorFlow Lite ... delegate" (delegates/*/delegate.cc, on stderr) and
     BenchmarkTfLiteModel::Init's "Explicitly applied ..." / "Though ..." lines.
     """
-    behaviour = _delegation(os.environ.get("CNNLAB_LOOPBACK_ROOT"))
     asked = [
         (name, created)
         for flag, name, created in (
@@ -148,6 +147,15 @@ def _load(graph: str, threads: int, flags: dict[str, str]) -> Any:
     return interpreter
 
 
+def _as_an_older_binary(argv: list[str], flags: dict[str, str], out: Any) -> dict[str, str]:
+    """A binary without GPU/NNAPI flags: BenchmarkModel::ParseFlags warns and runs on, the
+    flags ignored."""
+    unknown = [a for a in argv if a.startswith(("--use_gpu", "--use_nnapi"))]
+    if unknown:
+        out.write(f"WARN: Unconsumed cmdline flags: {' '.join(unknown)}\n")
+    return {k: v for k, v in flags.items() if k not in ("use_gpu", "use_nnapi")}
+
+
 def main(argv: list[str]) -> int:
     flags = _flags(argv)
     if "help" in flags:
@@ -155,12 +163,9 @@ def main(argv: list[str]) -> int:
         return 0
     out, err = sys.stdout, sys.stderr
     out.write("INFO: STARTING!\n")  # benchmark_main.cc
-    if _delegation(os.environ.get("CNNLAB_LOOPBACK_ROOT")) == "unknown-flag":
-        # An older binary: BenchmarkModel::ParseFlags warns and runs on (the flag is ignored).
-        unknown = [a for a in argv if a.startswith(("--use_gpu", "--use_nnapi"))]
-        if unknown:
-            out.write(f"WARN: Unconsumed cmdline flags: {' '.join(unknown)}\n")
-            flags = {k: v for k, v in flags.items() if k not in ("use_gpu", "use_nnapi")}
+    behaviour = _delegation(os.environ.get("CNNLAB_LOOPBACK_ROOT"))
+    if behaviour == "unknown-flag":
+        flags = _as_an_older_binary(argv, flags, out)
     out.write("INFO: Log parameter values verbosely: [0]\n")
     graph = flags.get("graph", "")
     if not graph:
@@ -182,7 +187,7 @@ def main(argv: list[str]) -> int:
     interpreter = _load(graph, threads, flags)
     if interpreter is None:
         return 1
-    _apply_delegates(flags, out, err)
+    _apply_delegates(flags, behaviour, out, err)
     init_us = (time.perf_counter_ns() - started) // 1000
     init_rss = _rss_mb()
     out.write(f"INFO: Loaded model {graph}\nINFO: Initialized session in {init_us / 1000:.3f}ms.\n")
