@@ -10,7 +10,6 @@ phone's shell through `shlex.quote`.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -20,16 +19,16 @@ from cnnlab.delegates import DELEGATES
 from cnnlab.devices.adb import AdbServerAddress, ShellResult, adb_client, ready_device, run_shell
 from cnnlab.devices.errors import (
     BenchmarkBinaryMissing,
-    BinaryDoesNotRun,
     DelegateDidNotRun,
     DeviceDisconnected,
     DeviceError,
-    ModelNotLoadable,
     UnparseableOutput,
     UnsupportedDelegate,
 )
 from cnnlab.devices.inventory import THERMAL_SCRIPT, parse_thermal
+from cnnlab.devices.invocation import DELEGATE_FLAGS, benchmark_invocation
 from cnnlab.devices.parse import BenchmarkOutput, parse_benchmark_output
+from cnnlab.devices.phone_profile import ProfileInvocation, profiled
 from cnnlab.devices.prepare import (
     REMOTE_DIR,
     binary_path,
@@ -38,51 +37,14 @@ from cnnlab.devices.prepare import (
     push_model,
 )
 from cnnlab.devices.results import BenchMode, BenchResult, summarize
+from cnnlab.devices.tool_failures import tool_failure as _failure
 
 if TYPE_CHECKING:
     from adbutils import AdbDevice
 
 RUN_MARKER = "@@cnnlab-run"
 _MARKER = re.compile(rf"^{RUN_MARKER} (\d+) (\d+)$")
-_DELEGATE_FLAGS = {
-    "cpu": ("--use_xnnpack=false",),
-    "xnnpack": ("--use_xnnpack=true",),
-    "gpu": ("--use_gpu=true",),
-    "nnapi": ("--use_nnapi=true",),
-}
 _MASK = re.compile(r"^(0x)?[0-9a-fA-F]+$")
-MAX_SECS = 86_400  # a day: a summary that long is stopped by the user, never cut by the tool
-
-
-def benchmark_invocation(
-    binary: str,
-    graph: str,
-    *,
-    warmup: int,
-    runs: int,
-    threads: int | None = None,
-    delegate: str = "cpu",
-    cpu_mask: str | None = None,
-    peak_memory: bool = False,
-) -> str:
-    """One `benchmark_model` command line, every argument shell-quoted."""
-    args = [binary, f"--graph={graph}"]
-    if threads is not None:
-        args.append(f"--num_threads={threads}")
-    args += [
-        f"--warmup_runs={warmup}",
-        "--warmup_min_secs=0",
-        f"--num_runs={runs}",
-        "--min_secs=0",
-        # The tool stops starting runs after --max_secs (150 s by default) and says nothing;
-        # the count it reports is then checked against `runs` (`_checked_count`).
-        f"--max_secs={MAX_SECS}",
-        *_DELEGATE_FLAGS[delegate],
-    ]
-    if peak_memory:
-        args.append("--report_peak_memory_footprint=true")
-    prefix = ["taskset", cpu_mask] if cpu_mask else []
-    return " ".join(shlex.quote(arg) for arg in [*prefix, *args])
 
 
 def per_run_loop(invocation: str, count: int) -> str:
@@ -112,6 +74,8 @@ def benchmark_phone(
     cold: bool = False,
     require_full_delegation: bool = False,
     summary_runs: int | None = None,
+    profile_ops: bool = False,
+    layer_names: list[str] | None = None,
     remote_dir: str = REMOTE_DIR,
     on_sample: Callable[[int, float], None] | None = None,
 ) -> BenchResult:
@@ -121,7 +85,9 @@ def benchmark_phone(
     one invocation of `summary_runs` (default `runs`) runs for the summary. Cold: `runs` fresh
     processes with no warm-up, each sample being init + first inference. `on_sample(index, us)`
     is called as each sample arrives and may raise to stop the run. A phone lost mid-run raises
-    `DeviceDisconnected` whose `partial` holds the samples taken.
+    `DeviceDisconnected` whose `partial` holds the samples taken. `profile_ops` adds one more
+    invocation with the tool's op profiler (never during timed runs: it costs time per node),
+    whose table is kept per node and per Keras layer (`layer_names`, the model's).
     """
     if delegate not in DELEGATES:
         raise UnsupportedDelegate(
@@ -152,6 +118,15 @@ def benchmark_phone(
         cpu_mask=cpu_mask,
     )
     loop = per_run_loop(invocation, runs)
+    invocation_args = ProfileInvocation(
+        binary,
+        pushed.remote_path,
+        max(warmup, 1),
+        summary_runs or runs,
+        threads,
+        delegate,
+        cpu_mask,
+    )
     collector = _RunCollector(
         serial, model.name, cold, on_sample, delegate, require_full_delegation
     )
@@ -198,13 +173,14 @@ def benchmark_phone(
                 "delegation": delegation,
             }
         )
-        return _finish(
+        result = _finish(
             result,
             device,
             init_us=_median(collector.inits),
             first_us=_median(collector.firsts),
             memory=memory,
         )
+        return profiled(result, device, model, profile_ops, layer_names, invocation_args)
     summary_command = benchmark_invocation(
         binary,
         pushed.remote_path,
@@ -242,7 +218,10 @@ def benchmark_phone(
     memory = _memory_run(device, serial, model.name, binary, pushed.remote_path, threads, delegate)
     commands.append(memory.command)
     result = replace(result, command="\n".join(commands))
-    return _finish(result, device, init_us=output.init_us, first_us=output.first_us, memory=memory)
+    result = _finish(
+        result, device, init_us=output.init_us, first_us=output.first_us, memory=memory
+    )
+    return profiled(result, device, model, profile_ops, layer_names, invocation_args)
 
 
 def _finish(
@@ -325,7 +304,7 @@ def _check_delegation(
     `full`, also those of a graph that ran partly on the CPU)."""
     if delegate == "cpu":
         return
-    flag = _DELEGATE_FLAGS[delegate][0].partition("=")[0]
+    flag = DELEGATE_FLAGS[delegate][0].partition("=")[0]
     ignored = [f for f in out.unconsumed_flags if f.partition("=")[0] == flag]
     said = out.delegation
     if ignored:
@@ -362,71 +341,6 @@ def _parsed(serial: str, result: ShellResult) -> BenchmarkOutput:
             "check that the pushed binary is TFLite's benchmark_model."
         )
     return output
-
-
-# Each failure the tool reports, by the words of its own ERROR lines (tflite/tools/benchmark/,
-# tflite/core/, tflite/converter/mmap_allocation.cc), and what the user can do about it.
-_FAILURES: tuple[tuple[tuple[str, ...], str], ...] = (
-    # Most specific first: "Failed to load model" follows both a missing file and a bad one.
-    (
-        ("not a valid flatbuffer",),
-        "it is not a valid .tflite file; convert the model again",
-    ),
-    (
-        ("didn't find op", "unresolved custom op", "registration failed"),
-        "this benchmark_model lacks an op the model uses; push a newer benchmark_model with "
-        "`cnnlab devices prepare SERIAL --benchmark-model PATH`, or convert without that op",
-    ),
-    (
-        ("could not open", "model allocation is null", "failed to load model"),
-        "the model file could not be opened on the phone; run the benchmark again (it pushes "
-        "the model) and check that /data/local/tmp has free space",
-    ),
-    (
-        ("failed to apply", "disallowed cpu fallback"),
-        "the delegate could not take the model; bench with --delegate cpu or xnnpack",
-    ),
-    (
-        ("failed to allocate tensors",),
-        "the phone could not allocate the model's tensors (memory, or a shape the delegate "
-        "refuses); try --delegate cpu or a smaller input",
-    ),
-    (
-        ("failed to invoke",),
-        "the model failed while running; check it on the host with --device host",
-    ),
-)
-
-
-def _failure(serial: str, model_name: str, code: int, text: str) -> DeviceError:
-    output = parse_benchmark_output(text)
-    errors = [e for e in output.errors if e.lower() != "benchmarking failed."]
-    last = (text.strip().splitlines() or ["no output"])[-1].strip()
-    if code in (126, 127):
-        return BinaryDoesNotRun(
-            f"benchmark_model cannot be executed on device {serial} ({last}); run `cnnlab "
-            f"devices prepare {serial} --benchmark-model PATH` again."
-        )
-    said = "; ".join(errors[:2]) if errors else last
-    lowered = " ".join(errors).lower()
-    for needles, advice in _FAILURES:
-        if any(needle in lowered for needle in needles):
-            return ModelNotLoadable(
-                f"Device {serial} could not run {model_name} ({said}): "
-                f"{advice.replace('SERIAL', serial)}."
-            )
-    if output.fatal or code == 134:
-        return DeviceError(
-            f"benchmark_model aborted on device {serial} while running {model_name} ({said}); "
-            "benchmark the same model with --device host to see whether the model or the "
-            "binary is at fault."
-        )
-    if errors:
-        return ModelNotLoadable(
-            f"Device {serial} could not run {model_name} ({said}); check that the model is "
-            "a valid .tflite file whose ops and delegate the phone supports."
-        )
-    return DeviceError(f"benchmark_model failed on device {serial} with exit code {code} ({last}).")
 
 
 class _RunCollector:

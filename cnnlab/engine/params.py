@@ -175,12 +175,19 @@ BENCH_PARAMS: tuple[Param, ...] = (
         "require_full_delegation",
         bool,
         "Fail unless the tool says the whole graph ran on the delegate (phones).",
+        label="require full delegation (phones)",
     ),
     Param(
         "cold",
         bool,
         "Each sample a fresh process, model loading included (as paper 001).",
         label="cold: each sample a fresh process, loading included",
+    ),
+    Param(
+        "profile_ops",
+        bool,
+        "Also time every operator, mapped to its Keras layer (phones; its own invocation).",
+        label="profile ops: time per layer (phones)",
     ),
 )
 

@@ -82,8 +82,9 @@ def test_option_field_and_spec_agree(kind: str, param: Param) -> None:
         fields = {p.name for p in job_fields.FIELDS}
         initial = job_fields.values_from_spec({})
         choices = job_fields.CHOICES
-    elif kind == "bench":  # text inputs, the delegate's Select and the cold Checkbox
-        fields = {p.name for p in bench_form.TEXT_PARAMS} | {"delegate", "cold"}
+    elif kind == "bench":  # text inputs, the delegate's Select and the flags' Checkboxes
+        fields = {p.name for p in bench_form.TEXT_PARAMS} | {"delegate"}
+        fields |= {p.name for p in bench_form.FLAG_PARAMS}
         initial = {p.name: default_text(spec_class, p) for p in bench_form.BENCH_PARAMS}
         choices = {p.name: p.choices for p in bench_form.BENCH_PARAMS if p.choices}
     else:  # convert: text inputs, the flags' Checkboxes and the optimisation's Select
@@ -153,13 +154,20 @@ def test_form_errors_are_the_specs_and_name_their_field(tmp_path: Path) -> None:
 def test_bench_form_errors_are_the_specs_and_name_their_field() -> None:
     base: dict[str, str | bool] = {
         "target": "3", "devices": "host", "runs": "100", "warmup": "10", "threads": "",
-        "cpu_mask": "", "delegate": "cpu", "cold": False,
+        "cpu_mask": "", "delegate": "cpu", "cold": False, "require_full_delegation": False,
+        "profile_ops": False,
     }  # fmt: skip
     cases = {
         "cpu_mask": ({"cpu_mask": "zz"}, "CPU mask 'zz' is not hexadecimal; write it like f0."),
         "delegate": ({"delegate": "gpu"}, "The host runs the cpu or xnnpack delegate, not 'gpu'."),
         "runs": ({"runs": "0"}, "--runs must be at least 1, got 0."),
         "devices": ({"devices": "bad serial"}, "Device serial 'bad serial' is not valid."),
+        "profile_ops": (
+            {"profile_ops": True},
+            "--profile-ops needs TFLite's benchmark_model, which runs on phones; the host bench "
+            "uses LiteRT's Python interpreter, which has no op profiler. Give a phone's serial "
+            "with --device.",
+        ),
     }
     for field, (change, message) in cases.items():
         request, errors = bench_form.check_bench({**base, **change})

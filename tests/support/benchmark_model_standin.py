@@ -47,9 +47,10 @@ def _flags(argv: list[str]) -> dict[str, str]:
     return flags
 
 
-def _stat_line(times: list[int]) -> str:
+def _stat_line(times: list[int], percentiles: bool = True) -> str:
     """Stat::OutputToStream (xla/tsl/util/stats_calculator.h) plus the percentiles that
-    StatWithPercentiles appends to every form, empty included (an int's quiet_NaN() is 0)."""
+    StatWithPercentiles appends to every form, empty included (an int's quiet_NaN() is 0);
+    a StatsCalculator's run totals are a plain Stat, with none."""
     ordered = sorted(times)
 
     def pct(q: int) -> int:  # nearest rank at size*q/100, no interpolation, as the source
@@ -68,6 +69,8 @@ def _stat_line(times: list[int]) -> str:
             f"count={len(times)} first={times[0]} curr={times[-1]} min={ordered[0]} "
             f"max={ordered[-1]} avg={mean:.6g} std={std}"
         )
+    if not percentiles:
+        return line
     return f"{line} p5={pct(5)} median={pct(50)} p95={pct(95)}"
 
 
@@ -156,6 +159,164 @@ def _as_an_older_binary(argv: list[str], flags: dict[str, str], out: Any) -> dic
     return {k: v for k, v in flags.items() if k not in ("use_gpu", "use_nnapi")}
 
 
+# Delegate kernels' registration names, which the profile shows as the node type
+# (GetTFLiteOpName in tflite/core/subgraph.cc returns a DELEGATE node's custom_name).
+_KERNELS = {
+    "use_xnnpack": "TfLiteXNNPackDelegate",
+    "use_gpu": "TfLiteGpuDelegateV2",
+    "use_nnapi": "TfLiteNnapiDelegate",
+}
+
+
+def _profile_rows(graph: str, flags: dict[str, str], behaviour: str) -> list[tuple[str, str, int]]:
+    """(node type, name, weight) per profiled node, in run order.
+
+    Names are `[outputs]:node_index` (ProfileSummarizer::ProcessProfiles in
+    tflite/profiling/profile_summarizer.cc); a delegate kernel is one node, appended after the
+    model's own nodes, standing for its partition. The stand-in cannot time single ops through
+    LiteRT's Python interpreter, so each measured run is divided among the nodes by the sizes of
+    the tensors they read and write: the table's form is the tool's, its split is a proxy.
+    """
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    plain = Interpreter(
+        model_path=graph,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    tensors = {d["index"]: d for d in plain.get_tensor_details()}
+    nodes = []
+    for op in plain._get_ops_details():
+        used = [tensors[i] for i in [*op["inputs"], *op["outputs"]] if i in tensors]
+        weight = sum(max(1, math.prod(int(x) for x in t["shape"])) for t in used) or 1
+        outputs = [str(tensors[i]["name"]) for i in op["outputs"] if i in tensors]
+        nodes.append((str(op["op_name"]), outputs, weight))
+    delegated: list[list[int]] = []  # partitions of node indices
+    kernel = next((k for f, k in _KERNELS.items() if flags.get(f) == "true"), None)
+    everything = list(range(len(nodes)))
+    if kernel == "TfLiteXNNPackDelegate" or (kernel and behaviour == "full"):
+        delegated = [everything]
+    elif kernel and behaviour.startswith("partial:"):
+        count = max(1, int(behaviour.partition(":")[2]))
+        taken = everything[: max(count, len(nodes) // 2)]
+        size = -(-len(taken) // count)
+        delegated = [taken[i : i + size] for i in range(0, len(taken), size)]
+    starts = {part[0]: k for k, part in enumerate(delegated)}
+    inside = {i for part in delegated for i in part}
+    rows = []
+    for index, (op_name, outputs, weight) in enumerate(nodes):
+        if index in starts:
+            part = delegated[starts[index]]
+            total = sum(nodes[i][2] for i in part)
+            name = f"[{', '.join(nodes[part[-1]][1])}]:{len(nodes) + starts[index]}"
+            rows.append((kernel or "", name, total))
+        elif index not in inside:
+            rows.append((op_name, f"[{', '.join(outputs)}]:{index}", weight))
+    return rows
+
+
+def _field(value: object, width: int) -> str:
+    """InitField (tsl/util/stats_calculator.cc): a tab, right-aligned, fixed with 3 decimals."""
+    text = f"{value:.3f}" if isinstance(value, float) else str(value)
+    return "\t" + text.rjust(width)
+
+
+def _table(title: str, rows: list[tuple[str, str, list[int]]], total: int, runs: int) -> str:
+    """StatsCalculator::GetStatsByMetric: header, one ColumnString per node, an empty line."""
+    out = [f"============================== {title} =============================="]
+    out.append(
+        _field("[node type]", 40)
+        + _field("[first]", 9)
+        + _field("[avg ms]", 9)
+        + _field("[%]", 8)
+        + _field("[cdf%]", 8)
+        + _field("[mem KB]", 10)
+        + _field("[times called]", 9)
+        + "\t[Name]"
+    )
+    cumulative = 0
+    for node_type, name, times in rows:
+        cumulative += sum(times)
+        out.append(
+            _field(node_type, 40)
+            + _field(times[0] / 1000.0, 9)
+            + _field(sum(times) / len(times) / 1000.0, 9)
+            + _field(sum(times) * 100.0 / total, 7)
+            + "%"
+            + _field(cumulative * 100.0 / total, 7)
+            + "%"
+            + _field(0.0, 10)
+            + _field(len(times) // runs, 9)
+            + f"\t{name}"
+        )
+    return "\n".join(out) + "\n\n"
+
+
+def _op_profile(nodes: list[tuple[str, str, int]], runs: list[int], init_us: int) -> str:
+    """ProfilingListener::OnBenchmarkEnd -> ProfileSummaryDefaultFormatter::HandleOutput: the
+    initialization block, then the regular runs' block, each one TFLITE_LOG(INFO) message
+    (so only its first line carries "INFO: "), tables as StatsCalculator::GetOutputString
+    writes them with the formatter's options (run order, top 10 by time, by node type)."""
+    weights = sum(weight for _, _, weight in nodes) or 1
+    timed = [
+        (node_type, name, [max(1, t * weight // weights) for t in runs])
+        for node_type, name, weight in nodes
+    ]
+    total = sum(sum(times) for _, _, times in timed) or 1
+    by_time = sorted(timed, key=lambda row: -sum(row[2]))[:10]
+    types: dict[str, list[int]] = {}
+    for node_type, _, times in timed:
+        types.setdefault(node_type, []).append(sum(times) // len(runs))
+    by_type = [
+        _field("[Node type]", 40)
+        + _field("[count]", 9)
+        + _field("[avg ms]", 10)
+        + _field("[avg %]", 11)
+        + _field("[cdf %]", 11)
+        + _field("[mem KB]", 10)
+        + _field("[times called]", 10)
+    ]
+    accumulated = sum(sum(v) for v in types.values()) or 1
+    cdf = 0.0
+    for node_type, values in sorted(types.items(), key=lambda item: -sum(item[1])):
+        share = sum(values) * 100.0 / accumulated
+        cdf += share
+        by_type.append(
+            _field(node_type, 40)
+            + _field(len(values), 9)
+            + _field(sum(values) / 1000.0, 10)
+            + _field(share, 10)
+            + "%"
+            + _field(cdf, 10)
+            + "%"
+            + _field(0.0, 10)
+            + _field(len(values), 9)
+        )
+    totals = [sum(times[i] for _, _, times in timed) for i in range(len(runs))]
+    regular = (
+        _table("Run Order", timed, total, len(runs))
+        + _table("Top by Computation Time", by_time, total, len(runs))
+        + f"Number of nodes executed: {len(timed)}\n"
+        + "============================== Summary by node type ==============================\n"
+        + "\n".join(by_type)
+        + "\n\n"
+        + f"Timings (microseconds): {_stat_line(totals, percentiles=False)}\n"
+        + "Memory (bytes): count=0\n"
+        + f"{len(timed)} nodes observed\n\n"
+    )
+    init_rows = [("AllocateTensors", "AllocateTensors/0", [max(1, init_us // 10)])]
+    init = (
+        _table("Run Order", init_rows, init_rows[0][2][0], 1)
+        + _table("Top by Computation Time", init_rows, init_rows[0][2][0], 1)
+        + "Number of nodes executed: 1\n"
+        + f"Timings (microseconds): {_stat_line(init_rows[0][2], percentiles=False)}\n"
+        + "Memory (bytes): count=0\n1 nodes observed\n\n"
+    )
+    return (
+        f"INFO: Profiling Info for Benchmark Initialization:\n{init}\n"
+        f"INFO: Operator-wise Profiling Info for Regular Benchmark Runs:\n{regular}\n"
+    )
+
+
 def main(argv: list[str]) -> int:
     flags = _flags(argv)
     if "help" in flags:
@@ -230,6 +391,8 @@ def main(argv: list[str]) -> int:
         out.write(
             f"INFO: Overall peak memory footprint (MB) via periodic monitoring: {_rss_mb():.6g}\n"
         )
+    if flags.get("enable_op_profiling") == "true" and runs:
+        out.write(_op_profile(_profile_rows(graph, flags, behaviour), runs, init_us))
     root = os.environ.get("CNNLAB_LOOPBACK_ROOT")
     if root:
         with open(Path(root) / ".runs", "a") as counter:

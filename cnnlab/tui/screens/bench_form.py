@@ -36,6 +36,7 @@ ARGUMENT_FIELDS = (
 )
 TEXT_PARAMS = tuple(p for p in BENCH_PARAMS if p.type is not bool and not p.choices)
 TEXT_FIELDS = (*ARGUMENT_FIELDS, *((p.name, p.label, p.placeholder) for p in TEXT_PARAMS))
+FLAG_PARAMS = tuple(p for p in BENCH_PARAMS if p.type is bool and p.label)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,6 @@ class BenchForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
 
     def compose(self) -> ComposeResult:
         delegate = next(p for p in BENCH_PARAMS if p.name == "delegate")
-        cold = next(p for p in BENCH_PARAMS if p.name == "cold")
         with Vertical(id="dialog"):
             yield Static("Benchmark TFLite models", id="title")
             for name, label, placeholder in TEXT_FIELDS:
@@ -143,7 +143,9 @@ class BenchForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
                     id="delegate",
                 )
             yield Static(classes="field-error", id="delegate-error")
-            yield Checkbox(cold.label, value=bool(spec_default(BenchSpec, cold)), id="cold")
+            for flag in FLAG_PARAMS:
+                yield Checkbox(flag.label, value=bool(spec_default(BenchSpec, flag)), id=flag.name)
+                yield Static(classes="field-error", id=f"{flag.name}-error")
             yield Static(id="command")
             with Horizontal(id="buttons"):
                 yield Static(id="form-error")
@@ -160,13 +162,15 @@ class BenchForm(QueuesJobs, WorkerReports, ModalScreen[list[int] | None]):
             name: self.query_one(f"#{name}", Input).value for name, _l, _p in TEXT_FIELDS
         }
         values["delegate"] = self.query_one("#delegate", Select).value
-        values["cold"] = self.query_one("#cold", Checkbox).value
+        for flag in FLAG_PARAMS:
+            values[flag.name] = self.query_one(f"#{flag.name}", Checkbox).value
         return values
 
     def refresh_form(self) -> None:
         self.request, self.errors = check_bench(self.values())
         command = self.request.command_line() if self.request else None
-        self.show_checked(command, self.errors, (*(f for f, _l, _p in TEXT_FIELDS), "delegate"))
+        fields = (*(f for f, _l, _p in TEXT_FIELDS), "delegate", *(p.name for p in FLAG_PARAMS))
+        self.show_checked(command, self.errors, fields)
 
     @on(Input.Changed)
     @on(Select.Changed)

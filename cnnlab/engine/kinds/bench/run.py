@@ -119,6 +119,8 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
                 cpu_mask=spec.cpu_mask,
                 cold=spec.cold,
                 require_full_delegation=spec.require_full_delegation,
+                profile_ops=spec.profile_ops,
+                layer_names=list(artifact.meta.get("layers") or []),
                 on_sample=on_sample,
             )
     except DeviceDisconnected as exc:
@@ -148,7 +150,28 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
         f"over {len(result.samples_us)} runs"
     )
     job.reporter.event("bench_done", message, {"device": info.serial, "mode": label})
+    if spec.profile_ops:
+        message += _profile_line(job, result.extra)
     return JobOutcome(False, message)
+
+
+def _profile_line(job: JobContext, extra: dict[str, Any]) -> str:
+    """The op profile's outcome: its slowest layer, or why there is none (the samples stay)."""
+    failure = extra.get("op_profile_error")
+    if failure:
+        job.reporter.event("op_profile_failed", f"No op profile: {failure}.", {})
+        return f"; no op profile ({failure})"
+    layers = sorted(extra.get("layer_profile") or [], key=lambda layer: -layer["ms"])
+    if not layers:
+        return "; the op profile timed no node"
+    top = layers[0]
+    job.reporter.event(
+        "op_profile",
+        f"Op profile: {len(layers)} layers; slowest {top['layer']} "
+        f"{top['ms']:.3f} ms ({top['percent']:.0f}%) on {top['ran_on']}.",
+        {"layers": len(layers)},
+    )
+    return f"; slowest layer {top['layer']} ({top['percent']:.0f}%)"
 
 
 def expand_devices(store: Store, devices: list[str]) -> list[str]:

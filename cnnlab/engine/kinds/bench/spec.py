@@ -37,6 +37,7 @@ class BenchSpec:
     cpu_mask: str | None = None
     cold: bool = False
     require_full_delegation: bool = False
+    profile_ops: bool = False
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -58,6 +59,12 @@ class BenchSpec:
             raise SpecError(
                 "--require-full-delegation applies to a phone's gpu, nnapi or xnnpack delegate "
                 f"(here: {self.delegate} on {self.device})."
+            )
+        if self.profile_ops and self.device == "host":
+            raise SpecError(
+                "--profile-ops needs TFLite's benchmark_model, which runs on phones; the host "
+                "bench uses LiteRT's Python interpreter, which has no op profiler. Give a "
+                "phone's serial with --device."
             )
         if (
             not isinstance(self.device, str)

@@ -12,14 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cnnlab.errors import CnnlabError
+from cnnlab.layer_scopes import layer_from_scope
 
 # `fused["Erf:", "functional_1/my_erf_1/Erf@__inference___call___814"]`: the op and its
 # name scope, which holds the Keras layer's name (with Keras' call-count suffix `_1`).
 _LOCATION = re.compile(r'fused\["(?P<op>[A-Za-z0-9_]+):", "(?P<scope>[^"@]+)@')
 _NO_KERNEL = re.compile(r"'tf\.(?P<op>[A-Za-z0-9_]+)' op is neither a custom op nor a flex op")
 _SUMMARY = re.compile(r"^(?P<what>Flex|Custom) ops: (?P<ops>.+)$", re.MULTILINE)
-_CALL_SUFFIX = re.compile(r"_\d+$")
-_WRAPPERS = ("functional", "sequential", "StatefulPartitionedCall")
 
 
 @dataclass(frozen=True)
@@ -66,20 +65,6 @@ def unconvertible_ops(text: str, layer_names: Iterable[str] = ()) -> list[Unconv
         UnconvertibleOp(op, layer_from_scope(scopes.get(op, ""), known), needs.get(op, "custom"))
         for op in order
     ]
-
-
-def layer_from_scope(scope: str, layer_names: Iterable[str] = ()) -> str | None:
-    """The Keras layer in a name scope such as `functional_1/my_erf_1/Erf` (here `my_erf`)."""
-    known = set(layer_names)
-    parts = [p for p in scope.split("/") if p][:-1]  # the last part is the op itself
-    candidates = [p for p in parts if not p.startswith(_WRAPPERS)]
-    for part in reversed(candidates):
-        for name in (part, _CALL_SUFFIX.sub("", part)):
-            if name in known:
-                return name
-    if not candidates:
-        return None
-    return _CALL_SUFFIX.sub("", candidates[-1]) if not known else candidates[-1]
 
 
 def explain(ops: Sequence[UnconvertibleOp], *, mode: str) -> str:

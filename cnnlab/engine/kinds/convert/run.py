@@ -36,6 +36,8 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
     """Convert, inspect, evaluate against the Keras model, and record the parent's artifact."""
     import tensorflow as tf
 
+    from cnnlab.models.registry import all_layers
+
     store, reporter = job.store, job.reporter
     source = conversion_source(store, spec.source_id)
     data = _load_data(source, spec)
@@ -45,7 +47,7 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
             "names no dataset; pass --data."
         )
     reference = _reference_model(source)
-    layer_names = [layer.name for layer in reference.layers] if hasattr(reference, "layers") else []
+    layer_names = [layer.name for layer in all_layers(reference)]
     if reporter.stop_requested():
         return JobOutcome(True, "Stopped before converting")
     reporter.event("converting", f"{spec.describe()} from experiment {spec.source_id}")
@@ -96,6 +98,7 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
         "input_shape": list(source.input_shape) if source.input_shape else None,
         "evaluation": evaluation,
         "xnnpack_failure": xnnpack_failure,
+        "layers": layer_names,  # an op profile's nodes are named after them
         **contents.to_meta(),
     }
     reporter.artifact("tflite", path, meta, owner=spec.source_id)

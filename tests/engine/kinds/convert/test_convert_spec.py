@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cnnlab.engine import SpecError, spec_from_dict
-from cnnlab.engine.kinds.convert.errors import explain, layer_from_scope, unconvertible_ops
+from cnnlab.engine.kinds.convert.errors import explain, unconvertible_ops
+from cnnlab.layer_scopes import layer_from_scope
 from cnnlab.engine.kinds.convert.spec import ConvertSpec
 from cnnlab.engine.kinds.importing.spec import ImportSpec
 from cnnlab.report.latency import mobile_ai_score
