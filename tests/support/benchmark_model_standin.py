@@ -8,7 +8,9 @@ named below): `INFO: `/`WARN: ` on stdout and `ERROR: `/`FATAL: ` on stderr
 `First inference` as the first *warm-up* run, 0 with none (BenchmarkModel::Run).
 GPU and NNAPI delegates run on the CPU here (there is no phone hardware); what the tool says
 about them is chosen by `$CNNLAB_LOOPBACK_ROOT/.delegation` (`full`, the default, `partial:N`,
-`none`, `unsupported` or `unknown-flag`), so tests meet each real outcome. Each invocation
+`none`, `unsupported` or `unknown-flag`), so tests meet each real outcome; flags named in
+`$CNNLAB_LOOPBACK_ROOT/.unknown_flags` are ignored with the tool's warning, as an older binary
+does. With `--enable_op_profiling=true` it prints the op-profiling tables. Each invocation
 appends a line to `$CNNLAB_LOOPBACK_ROOT/.runs` so tests can watch progress.
 """
 
@@ -317,6 +319,20 @@ def _op_profile(nodes: list[tuple[str, str, int]], runs: list[int], init_us: int
     )
 
 
+def _without_unknown_flags(argv: list[str], flags: dict[str, str], out: Any) -> dict[str, str]:
+    """An older binary lacking the flags named in `$CNNLAB_LOOPBACK_ROOT/.unknown_flags`: as
+    BenchmarkModel::ParseFlags, it warns "Unconsumed cmdline flags: ..." and runs on."""
+    root = os.environ.get("CNNLAB_LOOPBACK_ROOT")
+    listed = Path(root) / ".unknown_flags" if root else None
+    if listed is None or not listed.is_file():
+        return flags
+    unknown = set(listed.read_text().split())
+    ignored = [a for a in argv if a.startswith("--") and a[2:].partition("=")[0] in unknown]
+    if ignored:
+        out.write(f"WARN: Unconsumed cmdline flags: {' '.join(ignored)}\n")
+    return {k: v for k, v in flags.items() if k not in unknown}
+
+
 def main(argv: list[str]) -> int:
     flags = _flags(argv)
     if "help" in flags:
@@ -325,8 +341,8 @@ def main(argv: list[str]) -> int:
     out, err = sys.stdout, sys.stderr
     out.write("INFO: STARTING!\n")  # benchmark_main.cc
     behaviour = _delegation(os.environ.get("CNNLAB_LOOPBACK_ROOT"))
-    if behaviour == "unknown-flag":
-        flags = _as_an_older_binary(argv, flags, out)
+    older = _as_an_older_binary(argv, flags, out) if behaviour == "unknown-flag" else flags
+    flags = _without_unknown_flags(argv, older, out)
     out.write("INFO: Log parameter values verbosely: [0]\n")
     graph = flags.get("graph", "")
     if not graph:

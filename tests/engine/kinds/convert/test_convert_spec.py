@@ -6,9 +6,9 @@ import pytest
 
 from cnnlab.engine import SpecError, spec_from_dict
 from cnnlab.engine.kinds.convert.errors import explain, unconvertible_ops
-from cnnlab.layer_scopes import layer_from_scope
 from cnnlab.engine.kinds.convert.spec import ConvertSpec
 from cnnlab.engine.kinds.importing.spec import ImportSpec
+from cnnlab.layer_scopes import layer_from_scope
 from cnnlab.report.latency import mobile_ai_score
 
 # Cut from a real TensorFlow 2.21 converter failure (one flex op, one with no kernel at all).
