@@ -3,6 +3,11 @@
 The rows are the screen's own (`cnnlab.report.latency.read_latency`: the newest bench per model
 variant, device and warm/cold setting, the Pareto front per device), printed as a table with a
 terminal histogram per row, or as JSON (every sample and the device's identity) or CSV.
+
+`cnnlab latency import FILE TARGET --device NAME` records latency measured elsewhere (a saved
+benchmark_model log, or an app's CSV or JSON of per-run times) as a bench of TARGET's model. The
+group treats a first argument that names a subcommand as that subcommand and anything else as
+the ids of the listing, so `cnnlab latency 3 4 --json` reads as it always did.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
+from cnnlab.delegates import DELEGATES
 
 if TYPE_CHECKING:
     from cnnlab.report.latency import LatencyRow
@@ -63,8 +69,41 @@ def row_values(row: LatencyRow) -> dict[str, Any]:
     }
 
 
-@click.command("latency")
-@click.argument("experiment_ids", type=int, nargs=-1)
+class LatencyGroup(click.Group):
+    """`cnnlab latency [IDS...]` and `cnnlab latency import ...` in one command.
+
+    Click hands every positional argument to a variadic one, so a group cannot tell `import`
+    from an id by itself: a first argument naming a subcommand runs it, anything else is parsed
+    as the listing's own arguments and options (in any order, as a plain command's are).
+    """
+
+    allow_interspersed_args = True
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] in self.commands:
+            click.Command.parse_args(self, ctx, [])  # the listing's defaults, unused
+            # What Group.parse_args does with the rest (the attribute is private since 8.2).
+            held = "_protected_args" if hasattr(ctx, "_protected_args") else "protected_args"
+            setattr(ctx, held, args[:1])
+            ctx.args = args[1:]
+            return ctx.args
+        return click.Command.parse_args(self, ctx, args)
+
+
+class _ListingIds(click.Argument):
+    """The listing's ids, left out of `cnnlab latency import`'s usage line."""
+
+    def get_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return super().get_usage_pieces(ctx) if isinstance(ctx.command, LatencyGroup) else []
+
+
+@click.group(
+    "latency",
+    cls=LatencyGroup,
+    invoke_without_command=True,
+    subcommand_metavar="| import FILE TARGET --device NAME",
+)
+@click.argument("experiment_ids", type=int, nargs=-1, cls=_ListingIds)
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per benchmark.")
 @click.option("--no-histograms", is_flag=True, help="Print the table only.")
 @json_option
@@ -81,7 +120,9 @@ def latency_command(
     """Latency of the models of IDS (no ids: every benchmark in the database): model,
     variant, device, what ran on the delegate, the samples' n, median, p90 and p99, the tool's
     steady-state median apart, size, top-1, score and the Pareto front, with a histogram per
-    row."""
+    row. `cnnlab latency import --help`: record a latency measured elsewhere."""
+    if ctx.invoked_subcommand is not None:
+        return
     from cnnlab.report.latency import read_latency
     from cnnlab.store import benchmarked_experiments, get_experiment, list_devices
 
@@ -178,3 +219,99 @@ def _print_table(rows: list[LatencyRow], *, histograms: bool) -> None:
                 render_histogram(histogram, span, HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT),
                 highlight=False,
             )
+
+
+@latency_command.command(
+    "import", short_help="Record latency measured elsewhere: a saved log, a CSV or a JSON."
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("target")
+@click.option(
+    "--device",
+    "device",
+    required=True,
+    metavar="NAME",
+    help="The phone: a serial the database knows (or its recorded model), or a new name "
+    "with --model.",
+)
+@click.option("--model", "device_model", help='A new device\'s model, e.g. "Pixel 7".')
+@click.option("--manufacturer", help="A new device's manufacturer, e.g. Google.")
+@click.option("--soc", help='A new device\'s SoC, e.g. "Google Tensor G2".')
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["log", "csv", "json"]),
+    help="What FILE is (default: from its extension, else its content).",
+)
+@click.option(
+    "--unit",
+    type=click.Choice(["ms", "us", "ns", "s"]),
+    help="The unit of a CSV's or JSON's times, when the file does not name it.",
+)
+@click.option("--column", help="The CSV column or JSON key holding the per-run times.")
+@click.option(
+    "--delegate",
+    type=click.Choice(DELEGATES),
+    help="What ran the model (a log says it itself; a CSV or JSON needs it).",
+)
+@click.option("--threads", type=int, help="Interpreter threads, when the file does not say.")
+@click.option("--cold", is_flag=True, help="Each time of a CSV or JSON is a cold start.")
+@click.option(
+    "--as-cpu",
+    is_flag=True,
+    help="Record a log whose delegate did not run (the tool says so) as the CPU bench it was.",
+)
+@click.option("--name", default="", help="The bench experiment's name.")
+@json_option
+@db_option
+@click.pass_context
+def latency_import_command(
+    ctx: click.Context,
+    /,
+    file: Path,
+    target: str,
+    device: str,
+    device_model: str | None,
+    manufacturer: str | None,
+    soc: str | None,
+    file_format: str | None,
+    unit: str | None,
+    column: str | None,
+    delegate: str | None,
+    threads: int | None,
+    cold: bool,
+    as_cpu: bool,
+    name: str,
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Record latency measured elsewhere as a bench of TARGET (an experiment id or
+    artifact:ID naming one TFLite model) on phone NAME.
+
+    FILE is a saved benchmark_model log (stdout and stderr, any TFLite version, its iOS app or
+    the LiteRT 2.x tool: its summary is kept, as the steady column, with no per-run samples),
+    or a CSV or JSON of per-run times whose column or key names the unit (latency_ms, time_us,
+    {"unit": "us", "samples": [...]}). Nothing is recorded unless the whole file is valid.
+    """
+    from cnnlab.engine import DeviceIdentity, import_latency
+
+    store = open_db(ctx, db)
+    recorded = import_latency(
+        store,
+        file,
+        target,
+        device=device,
+        file_format=file_format,
+        unit=unit,
+        column=column,
+        delegate=delegate,
+        threads=threads,
+        cold=cold,
+        as_cpu=as_cpu,
+        identity=DeviceIdentity(model=device_model, manufacturer=manufacturer, soc=soc),
+        name=name,
+    )
+    if as_json:
+        print_json({**dataclasses.asdict(recorded), "message": recorded.message})
+        return
+    click.echo(recorded.message)

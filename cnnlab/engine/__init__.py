@@ -82,6 +82,7 @@ _HOMES = {
     ),
     **dict.fromkeys(("TfliteVariant", "list_variants"), "cnnlab.engine.kinds.convert.variants"),
     "import_model": "cnnlab.engine.kinds.importing.run",
+    **dict.fromkeys(("DeviceIdentity", "import_latency"), "cnnlab.engine.latency_import"),
     "ImportSpec": "cnnlab.engine.kinds.importing.spec",
     "ingest_reports": "cnnlab.engine.runtime.ingest",
     "SlurmOptions": "cnnlab.engine.runtime.slurm",

@@ -63,6 +63,7 @@ from cnnlab.store.filesystem import (
     network_filesystem_warning,
 )
 from cnnlab.store.history import append_epoch, append_event, list_epochs, list_events
+from cnnlab.store.imported_bench import add_imported_bench as add_imported_bench
 from cnnlab.store.info import DatabaseInfo, database_info
 from cnnlab.store.records import (
     ACTIVE_STATUSES,

@@ -1,0 +1,117 @@
+"""A latency measured elsewhere, recorded as one finished `bench` experiment in one transaction.
+
+`cnnlab latency import` turns a saved `benchmark_model` log or a file of per-run times into the
+same rows a bench job leaves: an experiment (status done), its bench run and its samples, and
+the device when it is new. `create_experiment`, `upsert_device` and `add_bench_run` each take
+their own write transaction and `Store.write()` does not nest, so an import made of those three
+calls could stop half-way and leave an experiment without its bench run; this module writes
+all of them inside one `with store.write()`, with the same SQL, so an import is all or nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cnnlab.store.connection import Store
+from cnnlab.store.devices import DEVICE_IDENTITY, BenchRun, Device
+from cnnlab.store.errors import InvalidValue, UnknownExperiment
+from cnnlab.store.records import dumps
+
+
+@dataclass(frozen=True)
+class ImportedBench:
+    """The rows one import wrote."""
+
+    experiment_id: int
+    bench_run_id: int
+    device_id: int
+
+
+def add_imported_bench(
+    store: Store,
+    *,
+    parent_id: int,
+    name: str,
+    spec: Mapping[str, Any],
+    model: str | None,
+    run: BenchRun,
+    samples_us: Sequence[float] = (),
+    device_id: int | None = None,
+    new_device: Device | None = None,
+    final_metrics: Mapping[str, Any] | None = None,
+) -> ImportedBench:
+    """Write a done `bench` experiment under `parent_id` with `run` and its samples; the run's
+    device is `device_id` (already stored) or `new_device` (inserted here, refused if a device
+    of that serial appeared meanwhile). Nothing is written unless everything is."""
+    if (device_id is None) == (new_device is None):
+        raise ValueError("give exactly one of device_id and new_device")
+    now = time.time()
+    blob = array("f", samples_us)
+    if sys.byteorder == "big":
+        blob.byteswap()
+    with store.write() as conn:
+        if not conn.execute("SELECT 1 FROM experiments WHERE id = ?", (parent_id,)).fetchone():
+            raise UnknownExperiment(parent_id)
+        if new_device is not None:
+            device_id = _insert_device(conn, new_device, now)
+        elif not conn.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone():
+            raise InvalidValue(f"Device {device_id} was deleted meanwhile; run the import again.")
+        cursor = conn.execute(
+            "INSERT INTO experiments (name, kind, status, model, parent_id, spec, created_at,"
+            " started_at, finished_at, final_metrics, backend)"
+            " VALUES (?, 'bench', 'done', ?, ?, ?, ?, ?, ?, ?, 'local')",
+            (
+                name,
+                model,
+                parent_id,
+                dumps(dict(spec)),
+                now,
+                now,
+                now,
+                None if final_metrics is None else dumps(dict(final_metrics)),
+            ),
+        )
+        experiment_id = cursor.lastrowid
+        assert experiment_id is not None
+        row = dataclasses.replace(
+            run, experiment_id=experiment_id, device_id=device_id, created_at=now
+        )
+        values = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+        values.pop("id")
+        values["extra"] = dumps(row.extra)
+        cursor = conn.execute(
+            f"INSERT INTO bench_runs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            list(values.values()),
+        )
+        run_id = cursor.lastrowid
+        assert run_id is not None
+        conn.execute(
+            "INSERT INTO latency_samples (bench_run_id, count, samples_us) VALUES (?, ?, ?)",
+            (run_id, len(blob), blob.tobytes()),
+        )
+    assert device_id is not None
+    return ImportedBench(experiment_id, run_id, device_id)
+
+
+def _insert_device(conn: Any, device: Device, now: float) -> int:
+    if conn.execute("SELECT 1 FROM devices WHERE serial = ?", (device.serial,)).fetchone():
+        raise InvalidValue(
+            f"A device named {device.serial} was recorded meanwhile; run the import again."
+        )
+    names = (*DEVICE_IDENTITY, "info")
+    values = [getattr(device, name) for name in names]
+    values[names.index("cpu_max_khz")] = dumps(device.cpu_max_khz)
+    values[names.index("info")] = dumps(device.info)
+    cursor = conn.execute(
+        f"INSERT INTO devices (serial, kind, {', '.join(names)}, first_seen, last_seen)"
+        f" VALUES ({', '.join('?' * (len(names) + 4))})",
+        (device.serial, device.kind, *values, now, now),
+    )
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
