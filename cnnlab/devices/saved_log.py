@@ -444,7 +444,7 @@ def _decide_unit(found: str | None, source: str, given: str | None, name: str, w
     if unit is None:
         raise SavedFileError(
             f"{name} does not say the unit of its times ({what}); name the column or key with "
-            f"it (latency_ms, time_us) or pass --unit {UNIT_HELP.replace(' or ', '|')}."
+            f"it (latency_ms, time_us) or pass --unit {'|'.join(UNITS)}."
         )
     return unit
 

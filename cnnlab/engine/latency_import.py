@@ -240,8 +240,9 @@ def _one_artifact(store: Store, target: str) -> Artifact:
     artifacts = tflite_targets(store, target)
     if len(artifacts) != 1:
         listed = ", ".join(f"artifact:{a.id} ({a.meta.get('mode', a.kind)})" for a in artifacts[:8])
+        named = f"Experiment {target}" if target.strip().isdigit() else target
         raise CnnlabError(
-            f"{target} has {len(artifacts)} TFLite models ({listed}); name the one the file "
+            f"{named} has {len(artifacts)} TFLite models ({listed}); name the one the file "
             "measured as artifact:ID."
         )
     return artifacts[0]
