@@ -67,6 +67,7 @@ def _register() -> None:
     from cnnlab.cli.latency import latency_command
     from cnnlab.cli.models import models_group
     from cnnlab.cli.pipeline import pipeline_group
+    from cnnlab.cli.profile import profile_command
     from cnnlab.cli.report import report_command
 
     for command in (ls_command, show_command, rm_command, db_group, config_command):
@@ -86,6 +87,7 @@ def _register() -> None:
         report_command,
         bench_command,
         latency_command,
+        profile_command,
         demo_command,
     ):
         cli.add_command(command)

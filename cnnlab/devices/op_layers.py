@@ -10,12 +10,13 @@ that lists the layers it covers, the original nodes the profile no longer shows.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cnnlab.devices.op_profile import OpProfile, OpTime
 from cnnlab.layer_scopes import layer_of_tensor
+from cnnlab.layer_times import LayerTime
 
 # Delegate kernels by the registration name the profile shows as the node type
 # (tflite/delegates/*/: "TfLiteXNNPackDelegate", "TfLiteGpuDelegateV2", "TfLiteNnapiDelegate").
@@ -38,32 +39,6 @@ class GraphNode:
     op: str
     outputs: tuple[str, ...]
     inputs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class LayerTime:
-    """Time per run spent for one Keras layer (or one delegate partition) on one device."""
-
-    layer: str  # the layer, or "GPU delegate (3 layers)" for a partition
-    ms: float
-    percent: float
-    ran_on: str  # "CPU" or the delegate that ran it
-    ops: tuple[str, ...]  # the TFLite ops (for a partition: the delegate kernel)
-    layers: tuple[str, ...]  # the Keras layers this entry covers
-    first_index: int  # where it starts in run order
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ops": list(self.ops), "layers": list(self.layers)}
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> LayerTime:
-        return cls(
-            **{
-                **values,
-                "ops": tuple(values.get("ops") or ()),
-                "layers": tuple(values.get("layers") or ()),
-            }
-        )
 
 
 def read_graph(model: Path) -> list[GraphNode]:

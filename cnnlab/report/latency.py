@@ -127,14 +127,16 @@ def mark_pareto(rows: Sequence[LatencyRow]) -> list[LatencyRow]:
 
 
 def read_latency(store: Store, experiment_ids: Sequence[int]) -> LatencyData:
-    """Every benchmark of these experiments' models, the newest per variant, device and mode."""
+    """Every benchmark of these experiments' models, the newest per variant, device, mode and
+    delegate."""
     version = data_version(store)
     with store.snapshot():
-        newest: dict[tuple[int | None, int | None, str, int], BenchRun] = {}
+        newest: dict[tuple[int | None, int | None, str, str, int], BenchRun] = {}
         for run in bench_runs_for(store, experiment_ids):
             mode = str((run.extra or {}).get("mode", "warm"))
             holder = run.experiment_id if run.artifact_id is None else 0
-            newest[(run.artifact_id, run.device_id, mode, holder)] = run
+            # A GPU and a CPU bench of one model on one phone are two settings, two rows.
+            newest[(run.artifact_id, run.device_id, mode, run.delegate, holder)] = run
         devices = {d.id: d for d in list_devices(store)}
         artifacts: dict[int, Artifact | None] = {}
         for run in newest.values():
@@ -149,7 +151,7 @@ def read_latency(store: Store, experiment_ids: Sequence[int]) -> LatencyData:
         }
         owners = {e.id: e for e in experiments_by_ids(store, sorted(owner_ids))}
         rows = []
-        for (artifact_id, _device, mode, _holder), run in sorted(
+        for (artifact_id, _device, mode, _delegate, _holder), run in sorted(
             newest.items(), key=lambda item: item[1].id or 0
         ):
             artifact = artifacts.get(artifact_id) if artifact_id is not None else None

@@ -160,3 +160,41 @@ def test_an_unplugged_phone_fails_the_job_and_keeps_the_samples(  # type: ignore
     [run] = list_bench_runs(store, bench)
     assert run.id is not None
     assert 5 <= len(get_samples(store, run.id)) < 400
+
+
+def test_a_profiled_phone_bench_shows_where_the_time_goes(  # type: ignore[no-untyped-def]
+    run_cnnlab, store: Store, tflite_model: Path, prepared_phone: Any, address: AdbServerAddress
+) -> None:
+    """`--profile-ops` end to end: the job, the stored profile, `cnnlab profile` with bars, and
+    two devices' (here: two delegates') profiles side by side."""
+    layers = ["conv2d", "max_pooling2d", "depthwise_conv2d", "global_average_pooling2d", "dense"]
+    owner = create_experiment(store, "train", name="tiny", model="tiny_cnn", status="done")
+    add_artifact(store, owner, "tflite", tflite_model, meta={"mode": "float", "layers": layers})
+    (store.path.parent / "cnnlab.toml").write_text(f"[devices]\nadb_port = {address.port}\n")
+    db = ("--db", str(store.path))
+    refused = run_cnnlab("bench", str(owner), "--device", "host", "--profile-ops", *db)
+    assert refused.returncode == 2 and "--profile-ops needs TFLite's benchmark_model" in (
+        refused.stderr
+    )
+    common = ("--device", prepared_phone.serial, "--runs", "3", "--warmup", "1", "--profile-ops")
+    done = run_cnnlab("bench", str(owner), *common, "--wait", *db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (prepared_phone.root / ".delegation").write_text("partial:1")
+    done = run_cnnlab("bench", str(owner), *common, "--delegate", "gpu", "--wait", *db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    cpu_job, _ = get_detail(store, owner).children
+    events = get_detail(store, cpu_job).events
+    assert "op_profile" in [e.kind for e in events]
+    assert any("slowest layer" in e.message for e in events)
+    shown = run_cnnlab("profile", str(owner), *db)
+    assert shown.returncode == 0, shown.stderr
+    for layer in layers:
+        assert layer in shown.stdout
+    assert "█" in shown.stdout and "GPU delegate" in shown.stdout
+    assert "Side by side: A = " in shown.stdout and "B/A" in shown.stdout
+    [cpu, gpu] = json.loads(run_cnnlab("profile", str(owner), "--json", *db).stdout)
+    assert [entry["layer"] for entry in cpu["layers"]] == layers
+    assert cpu["delegate"] == "cpu" and gpu["delegate"] == "gpu"
+    assert abs(sum(entry["percent"] for entry in gpu["layers"]) - 100) < 1e-6
+    missing = run_cnnlab("profile", "999", *db)
+    assert missing.returncode == 2 and "No experiment with id 999" in missing.stderr

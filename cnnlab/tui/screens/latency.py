@@ -2,8 +2,8 @@
 shared scale, and the accuracy / latency / size / Mobile AI score table with the Pareto front.
 
 Every benchmark keeps all its samples, so the screen shows distributions rather than means;
-the newest run of each model, device and warm/cold setting stands for it. The rows and their
-statistics come from `cnnlab.report.latency`; this screen only draws them.
+the newest run of each model, device, warm/cold setting and delegate stands for it. The rows
+and their statistics come from `cnnlab.report.latency`; this screen only draws them.
 """
 
 from __future__ import annotations
