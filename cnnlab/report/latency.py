@@ -71,6 +71,17 @@ class LatencyRow:
     # What the tool said ran on the delegate asked for ("GPU partial (3 delegate kernels, rest
     # on CPU)"); None for CPU runs and for benches recorded before it was measured.
     ran_on: str | None = None
+    samples_are: str = "timed runs"  # what one sample is (`_samples_are`)
+    delegate: str = "cpu"  # the delegate asked for
+    extent: str | None = None  # what the tool said of it: full, partial, ... (None: not said)
+
+    @property
+    def ran_short(self) -> str:
+        """What ran, in a few letters for a table cell: `gpu`, `gpu+c` (partly on the CPU)."""
+        short = {"xnnpack": "xnn", "nnapi": "nnapi"}.get(self.delegate, self.delegate)
+        if self.extent == "partial":
+            return f"{short[:3]}+c"
+        return short if self.extent in (None, "full", "applied", "cpu") else f"{short}?"
 
     @property
     def label(self) -> str:
@@ -182,6 +193,9 @@ def read_latency(store: Store, experiment_ids: Sequence[int]) -> LatencyData:
                     bytes=artifact.bytes if artifact else None,
                     score=_score(top1, top3, mean_ms),
                     ran_on=_ran_on(run),
+                    delegate=run.delegate,
+                    extent=_extent(run),
+                    samples_are=_samples_are(run, mode),
                     device_id=run.device_id,
                     **_steady(run),
                 )
@@ -196,6 +210,24 @@ def _ran_on(run: BenchRun) -> str | None:
         return None
     described = said.get("described")
     return str(described) if described else None
+
+
+def _samples_are(run: BenchRun, mode: str) -> str:
+    """What one sample of this bench is: the histogram's distribution, said in words."""
+    extra = run.extra or {}
+    if extra.get("imported"):
+        return "imported per-run times"
+    if mode == "cold":
+        return "fresh processes (load + first run)"
+    if "remote_model" in extra:  # a phone: benchmark_model prints no single run's time
+        return "invocations (load, warm-up, one timed run)"
+    return "timed runs of one interpreter"
+
+
+def _extent(run: BenchRun) -> str | None:
+    said = (run.extra or {}).get("delegation")
+    extent = said.get("extent") if isinstance(said, dict) else None
+    return str(extent) if extent else None
 
 
 def _steady(run: BenchRun) -> dict[str, Any]:

@@ -21,6 +21,7 @@ class LayerProfile:
     """One benchmark's time per layer (ms per run), in run order."""
 
     bench_run_id: int
+    row_id: int  # the latency row it belongs to (its bench run: the newest, maybe unprofiled)
     label: str  # the latency row's: model, variant, device, setting, delegation
     device: str
     delegate: str
@@ -61,6 +62,7 @@ def profile_of(run: BenchRun, row: LatencyRow) -> LayerProfile | None:
     profile = extra.get("op_profile") or {}
     return LayerProfile(
         bench_run_id=run.id or 0,
+        row_id=row.bench_run_id,
         label=row.label,
         device=row.device,
         delegate=str(profile.get("delegate", run.delegate)),
@@ -78,11 +80,14 @@ def _setting(run: BenchRun) -> tuple[int | None, int | None, str, str]:
     )
 
 
-def read_profiles(store: Store, experiment_ids: Sequence[int]) -> list[LayerProfile]:
-    """The layer profiles of these experiments' latency rows, in the rows' order: for each, the
-    newest profiled bench of the same model variant, device and setting (a later bench made
-    without --profile-ops does not hide the profile)."""
-    rows = read_latency(store, experiment_ids).rows
+def read_profiles(
+    store: Store, experiment_ids: Sequence[int], rows: Sequence[LatencyRow] | None = None
+) -> list[LayerProfile]:
+    """The layer profiles of these experiments' latency rows (`rows`, when already read), in
+    the rows' order: for each, the newest profiled bench of the same model variant, device
+    and setting (a later bench made without --profile-ops does not hide the profile)."""
+    if rows is None:
+        rows = read_latency(store, experiment_ids).rows
     runs = bench_runs_for(store, experiment_ids)
     by_id = {run.id: run for run in runs}
     profiled = {_setting(run): run for run in runs if (run.extra or {}).get("layer_profile")}

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
+from cnnlab.layer_times import LayerTime
 from cnnlab.report.latency import read_latency
 from cnnlab.store import (
     BenchRun,
@@ -189,3 +190,82 @@ def test_latency_snapshot(snap_compare: SnapCompare, make_app: MakeApp, lab_stor
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(100, 30), run_before=open_latency)
+
+
+def add_profiled_phone_bench(
+    store: Store, artifact_id: int, phone: int, delegate: str, layers: list[LayerTime]
+) -> int:
+    """A phone bench as `cnnlab bench --profile-ops` records it (extra as phone.py writes)."""
+    job = create_experiment(store, "bench", name="profiled", spec={}, parent_id=1)
+    values = samples(6.0, 20)
+    ordered = sorted(values)
+    said = {"requested": delegate, "extent": "partial" if delegate == "gpu" else "cpu"}
+    said["described"] = (
+        "GPU partial (2 delegate kernels, rest on CPU)" if delegate == "gpu" else "CPU"
+    )
+    run = BenchRun(
+        experiment_id=job,
+        artifact_id=artifact_id,
+        device_id=phone,
+        delegate=delegate,
+        runs=len(values),
+        median_us=ordered[10],
+        p90_us=ordered[18],
+        p99_us=ordered[19],
+        mean_us=sum(values) / len(values),
+        extra={
+            "mode": "warm",
+            "remote_model": "/data/local/tmp/cnnlab/m.tflite",
+            "summary_run": {"count": 200, "median_us": 5400.0},
+            "delegation": said,
+            "op_profile": {"runs": 200, "delegate": delegate},
+            "layer_profile": [layer.to_dict() for layer in layers],
+        },
+    )
+    return add_bench_run(store, run, values)
+
+
+def layer(name: str, ms: float, percent: float, ran_on: str = "CPU", index: int = 0) -> LayerTime:
+    return LayerTime(name, ms, percent, ran_on, ("CONV_2D",), (name,), index)
+
+
+async def test_the_layer_profile_of_a_row_and_two_side_by_side(
+    make_app: MakeApp, lab_store: Store
+) -> None:
+    ids = build_bench_lab(lab_store)
+    phone = upsert_device(lab_store, Device(serial="ce0117", kind="adb", model="SM-G950F"))
+    cpu = [
+        layer("conv1", 3.0, 60.0),
+        layer("fc1", 1.5, 30.0, index=1),
+        layer("fc2", 0.5, 10.0, index=2),
+    ]
+    gpu = [layer("GPU delegate #9 (1 layers)", 1.0, 40.0, "GPU"), layer("fc1", 1.5, 60.0, index=1)]
+    add_profiled_phone_bench(lab_store, ids["alex_int8"], phone, "cpu", cpu)
+    add_profiled_phone_bench(lab_store, ids["alex_int8"], phone, "gpu", gpu)
+    app = make_app()
+    async with app.run_test(size=(100, 50)) as pilot:
+        latency = LatencyScreen([1])
+        await app.push_screen(latency)
+        await until(pilot, lambda: latency.data is not None)
+        rows = latency.data.rows if latency.data else []
+        table = latency.query_one("#latency-table", DataTable)
+        profiled = [i for i, r in enumerate(rows) if r.bench_run_id in latency.profiles]
+        assert len(profiled) == 2  # a CPU and a GPU bench of one model on one phone: two rows
+        assert [str(table.get_row_at(i)[4]) for i in profiled] == ["cpu", "gpu+c"]
+        table.move_cursor(row=profiled[0])
+        await pilot.pause()
+        detail = str(latency.query_one("#row-detail", Static).render())
+        assert "samples: n=20 invocations (load, warm-up, one timed run)" in detail
+        assert "tool steady state: n=200 runs of one invocation, 5.40 ms" in detail
+        shown = str(latency.query_one("#layers", Static).render())
+        assert shown.splitlines()[1].startswith("conv1") and "█" in shown
+        await pilot.press("p")  # pin the CPU profile, then look at the GPU one beside it
+        table.move_cursor(row=profiled[1])
+        await pilot.pause()
+        both = str(latency.query_one("#layers", Static).render())
+        assert both.startswith("A (pinned)") and "B/A" in both
+        fc1 = next(line for line in both.splitlines() if line.startswith("fc1"))
+        assert fc1.split()[1:] == ["1.500", "1.500", "1.00"]
+        table.move_cursor(row=next(i for i in range(len(rows)) if i not in profiled))
+        await pilot.pause()
+        assert not latency.query_one("#layers", Static).display  # no profile: no panel
