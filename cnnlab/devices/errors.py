@@ -65,7 +65,35 @@ class BinaryDoesNotRun(DeviceError):
 
 
 class ModelNotLoadable(DeviceError):
-    """The device could not load the model (bad file, unsupported op, delegate refused)."""
+    """The device could not load or run the model; each cause has its own class below."""
+
+
+class ModelFileMissing(ModelNotLoadable):
+    """benchmark_model could not open the model file on the phone."""
+
+
+class NotAFlatbuffer(ModelNotLoadable):
+    """The file is not a valid .tflite flatbuffer."""
+
+
+class UnsupportedOp(ModelNotLoadable):
+    """This benchmark_model has no kernel for an op of the model (or a custom op)."""
+
+
+class DelegateFailed(ModelNotLoadable):
+    """The delegate asked for could not be applied (or refused a CPU fallback)."""
+
+
+class AllocationFailed(ModelNotLoadable):
+    """The tensors could not be allocated (memory, or shapes the delegate refuses)."""
+
+
+class InvokeFailed(ModelNotLoadable):
+    """The model loaded but failed while running."""
+
+
+class ToolAborted(DeviceError):
+    """benchmark_model aborted (a FATAL line, or SIGABRT's exit status 134)."""
 
 
 class UnparseableOutput(DeviceError):

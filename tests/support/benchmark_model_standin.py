@@ -333,6 +333,48 @@ def _without_unknown_flags(argv: list[str], flags: dict[str, str], out: Any) -> 
     return {k: v for k, v in flags.items() if k not in unknown}
 
 
+# What the tool and the runtime print when each step fails, on stderr, then
+# benchmark_main.cc's "Benchmarking failed." and exit 1 (a FATAL aborts: 134), chosen by
+# `$CNNLAB_LOOPBACK_ROOT/.failure`. The texts: tflite/core/api/op_resolver.cc and
+# interpreter_builder.cc (an op with no kernel), benchmark_tflite_model.cc's Init ("Failed to
+# initialize the interpreter", "Failed to apply ... delegate.", "Failed to allocate tensors!"),
+# tools/logging.h's FATAL (TF 2.0's hard failures: TFLITE_LOG(FATAL) << "Failed to invoke!").
+FAILURES = {
+    "unsupported-op": (
+        "ERROR: Didn't find op for builtin opcode 'GELU' version '1'. An older version of this "
+        "builtin might be supported. Are you using an old TFLite binary with a newer model?\n\n"
+        "ERROR: Registration failed.\n\nERROR: Failed to initialize the interpreter\n",
+        1,
+    ),
+    "delegate": ("ERROR: Failed to apply GPU delegate.\n", 1),
+    "allocate": ("ERROR: Failed to allocate tensors!\n", 1),
+    "abort": ("FATAL: Failed to invoke!\n", 134),
+}
+
+
+def _failure(root: str | None) -> tuple[str, int] | None:
+    chosen = Path(root) / ".failure" if root else None
+    if chosen is None or not chosen.is_file():
+        return None
+    return FAILURES[chosen.read_text().strip()]
+
+
+def _cannot_start(graph: str, err: Any) -> int | None:
+    """The exit status of a run that fails before loading the model, having said why."""
+    if not Path(graph).is_file():  # mmap_allocation.cc, model_builder_base.h, LoadModel()
+        err.write(
+            f"ERROR: Could not open '{graph}'.\nERROR: The model allocation is null/empty\n"
+            f"ERROR: Failed to load model {graph}\nERROR: Benchmarking failed.\n"
+        )
+        return 1
+    failure = _failure(os.environ.get("CNNLAB_LOOPBACK_ROOT"))
+    if failure is None:
+        return None
+    text, code = failure
+    err.write(text + ("ERROR: Benchmarking failed.\n" if code == 1 else ""))
+    return code
+
+
 def main(argv: list[str]) -> int:
     flags = _flags(argv)
     if "help" in flags:
@@ -354,12 +396,9 @@ def main(argv: list[str]) -> int:
     num_runs = int(flags.get("num_runs", "50"))
     out.write(f"INFO: Num threads: [{threads}]\nINFO: Graph: [{graph}]\n")
     start_rss = _rss_mb()
-    if not Path(graph).is_file():  # mmap_allocation.cc, model_builder_base.h, LoadModel()
-        err.write(
-            f"ERROR: Could not open '{graph}'.\nERROR: The model allocation is null/empty\n"
-            f"ERROR: Failed to load model {graph}\nERROR: Benchmarking failed.\n"
-        )
-        return 1
+    refused = _cannot_start(graph, err)
+    if refused is not None:
+        return refused
     started = time.perf_counter_ns()
     interpreter = _load(graph, threads, flags)
     if interpreter is None:
