@@ -64,6 +64,7 @@ def _as_json(profile: LayerProfile) -> dict[str, object]:
         "runs": profile.runs,
         "total_ms": profile.total_ms,
         "layers": [layer.to_dict() for layer in profile.layers],
+        "delegate_ops": [{"op": op, "ms": ms} for op, ms in profile.delegate_ops],
     }
 
 
@@ -86,6 +87,13 @@ def _print_profile(profile: LayerProfile, top: int) -> None:
             f"  {_name(layer.layer):<{LAYER_WIDTH}} {layer.ms:9.3f} ms {layer.percent:5.1f}%  "
             f"{bar(layer.ms / peak if peak else 0.0, BAR_WIDTH)} {layer.ran_on}{covers}"
         )
+    if any(layer.ran_on != "CPU" for layer in shown):
+        click.echo(
+            "  A delegate kernel runs its partition as one node, so its layers share one time; "
+            "bench with --delegate cpu to time each layer."
+        )
+        for op, ms in profile.delegate_ops[:5]:
+            click.echo(f"    inside the delegate: {_name(op):<{LAYER_WIDTH}} {ms:9.3f} ms")
     click.echo("")
 
 

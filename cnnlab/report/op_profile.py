@@ -27,6 +27,9 @@ class LayerProfile:
     delegate: str
     runs: int
     layers: tuple[LayerTime, ...]
+    # What a delegate timed inside its kernel (XNNPACK does), (its op, ms per run), slowest
+    # first: a partition's own breakdown, by the delegate's op names, not by layer.
+    delegate_ops: tuple[tuple[str, float], ...] = ()
 
     @property
     def total_ms(self) -> float:
@@ -68,7 +71,20 @@ def profile_of(run: BenchRun, row: LatencyRow) -> LayerProfile | None:
         delegate=str(profile.get("delegate", run.delegate)),
         runs=int(profile.get("runs") or 0),
         layers=tuple(LayerTime.from_dict(layer) for layer in layers),
+        delegate_ops=_delegate_ops(profile.get("delegate_internal") or []),
     )
+
+
+def _delegate_ops(rows: list[dict[str, object]]) -> tuple[tuple[str, float], ...]:
+    """`Delegate/Convolution (NHWC, F32) IGEMM:3` rows as (op, ms per run), slowest first."""
+    ops = []
+    for row in rows:
+        name = str(row.get("name", "")).removeprefix("Delegate/").rpartition(":")[0]
+        avg = row.get("avg_ms")
+        times = row.get("times_called")
+        if name and isinstance(avg, int | float):
+            ops.append((name, float(avg) * (times if isinstance(times, int) else 1)))
+    return tuple(sorted(ops, key=lambda op: -op[1]))
 
 
 def _setting(run: BenchRun) -> tuple[int | None, int | None, str, str]:
