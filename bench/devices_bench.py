@@ -125,12 +125,31 @@ def phone_timing(models: dict[str, Path], samples: int, work: Path) -> dict[str,
                 start = time.perf_counter()
                 result = benchmark_phone(address, phone.serial, path, runs=samples, warmup=10)
                 assert len(result.samples_us) == samples and result.summary is not None
+                seconds = time.perf_counter() - start
                 timings[name] = {
-                    "seconds": time.perf_counter() - start,
-                    "median_us": result.summary.median_us,
-                    "samples_median_us": result.extra["samples_summary"]["median_us"],
+                    "seconds": seconds,
+                    "seconds_per_sample": seconds / samples,
+                    "samples_median_us": result.summary.median_us,
+                    "steady_median_us": (result.extra.get("summary_run") or {}).get("median_us"),
+                    "invocations": len((result.command or "").split("\n")),
                 }
             timings["total_seconds"] = time.perf_counter() - total
+            # The other settings, on the first model: cold samples, and an op profile on top.
+            first, path = next(iter(models.items()))
+            for setting, options in (
+                ("cold", {"cold": True}),
+                ("profile_ops", {"profile_ops": True}),
+            ):
+                start = time.perf_counter()
+                result = benchmark_phone(
+                    address, phone.serial, path, runs=samples, warmup=10, **options
+                )
+                seconds = time.perf_counter() - start
+                timings[f"{first} {setting}"] = {
+                    "seconds": seconds,
+                    "seconds_per_sample": seconds / samples,
+                    "layers": len(result.extra.get("layer_profile") or []),
+                }
         finally:
             phone.stop()
     return timings
