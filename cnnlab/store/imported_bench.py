@@ -6,6 +6,10 @@ the device when it is new. `create_experiment`, `upsert_device` and `add_bench_r
 their own write transaction and `Store.write()` does not nest, so an import made of those three
 calls could stop half-way and leave an experiment without its bench run; this module writes
 all of them inside one `with store.write()`, with the same SQL, so an import is all or nothing.
+
+A file is imported once: its SHA-256 (`spec["imported"]["sha256"]`) is looked up among the
+benches already imported, inside the same transaction, and a second import of the same bytes is
+refused naming the first (the same measurement twice would weigh double in every comparison).
 """
 
 from __future__ import annotations
@@ -14,14 +18,45 @@ import dataclasses
 import sys
 import time
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cnnlab.store.connection import Store
 from cnnlab.store.devices import DEVICE_IDENTITY, BenchRun, Device
 from cnnlab.store.errors import InvalidValue, UnknownExperiment
-from cnnlab.store.records import dumps
+from cnnlab.store.records import dumps, loads
+
+
+class AlreadyImported(InvalidValue):
+    """The file was imported before; the message names the bench it became."""
+
+    def __init__(self, file: str, bench_id: int, name: str) -> None:
+        super().__init__(
+            f"{file} was imported already, as bench {bench_id} ({name}); a second copy would "
+            "count one measurement twice, so nothing was recorded; to import it anew, remove "
+            f"that bench first (`cnnlab rm {bench_id}`)."
+        )
+        self.bench_id = bench_id
+
+
+def imported_before(store: Store, sha256: str) -> tuple[int, str] | None:
+    """(bench id, name) of the import of a file with these bytes, or None."""
+    return _earlier(store.read, sha256)
+
+
+def _earlier(read: Callable[..., Any], sha256: str) -> tuple[int, str] | None:
+    rows = read(
+        "SELECT id, name, spec FROM experiments WHERE kind = 'bench' AND instr(spec, ?) > 0"
+        " ORDER BY id",
+        (sha256,),
+    )
+    for row in rows:
+        spec = loads(row[2]) or {}
+        imported = spec.get("imported") if isinstance(spec, dict) else None
+        if isinstance(imported, dict) and imported.get("sha256") == sha256:
+            return int(row[0]), str(row[1] or "")
+    return None
 
 
 @dataclass(frozen=True)
@@ -48,16 +83,23 @@ def add_imported_bench(
 ) -> ImportedBench:
     """Write a done `bench` experiment under `parent_id` with `run` and its samples; the run's
     device is `device_id` (already stored) or `new_device` (inserted here, refused if a device
-    of that serial appeared meanwhile). Nothing is written unless everything is."""
+    of that serial appeared meanwhile). A file imported before (the same
+    `spec["imported"]["sha256"]`) raises `AlreadyImported`. Nothing is written unless everything
+    is."""
     if (device_id is None) == (new_device is None):
         raise ValueError("give exactly one of device_id and new_device")
     now = time.time()
     blob = array("f", samples_us)
     if sys.byteorder == "big":
         blob.byteswap()
+    imported = spec.get("imported") or {}
     with store.write() as conn:
         if not conn.execute("SELECT 1 FROM experiments WHERE id = ?", (parent_id,)).fetchone():
             raise UnknownExperiment(parent_id)
+        if imported.get("sha256"):
+            earlier = _earlier(lambda sql, p: conn.execute(sql, p).fetchall(), imported["sha256"])
+            if earlier is not None:
+                raise AlreadyImported(str(imported.get("file") or "The file"), *earlier)
         if new_device is not None:
             device_id = _insert_device(conn, new_device, now)
         elif not conn.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone():
