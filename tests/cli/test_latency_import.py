@@ -36,7 +36,8 @@ TABLES = ("experiments", "bench_runs", "latency_samples", "devices", "artifacts"
 
 @pytest.fixture
 def lab(db_path: Path) -> dict[str, int]:
-    """A model with one TFLite variant, one with two, and a phone the database knows."""
+    """A model with one TFLite variant, one with two, and a phone the database knows; each
+    int8 model is as long as the logs say (`saved_logs.MODEL_BYTES`), the float one twice."""
     with open_store(db_path) as store:
         owner = create_experiment(store, "import", status="done", model="alexnet", name="alex")
         twin = create_experiment(store, "import", status="done", model="vgg", name="vgg")
@@ -47,7 +48,8 @@ def lab(db_path: Path) -> dict[str, int]:
         for experiment, mode in ((owner, "int8"), (twin, "float"), (twin, "int8")):
             path = store.run_dir(experiment) / f"{mode}.tflite"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(mode.encode() * 100)
+            size = saved_logs.MODEL_BYTES * (2 if mode == "float" else 1)
+            path.write_bytes((mode.encode() * size)[:size])
             meta = {"mode": mode, "evaluation": {"top1": 0.9, "top3": 0.97}}
             ids[f"{experiment}:{mode}"] = add_artifact(store, experiment, "tflite", path, meta=meta)
     return ids
@@ -62,6 +64,12 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def twin_artifact(lab: dict[str, int], mode: str) -> str:
+    """The target naming one of the two-variant model's artifacts."""
+    key = f"{lab['twin']}:{mode}"
+    return f"artifact:{lab[key]}"
 
 
 def latency_rows(invoke: Invoke, db_path: Path, *ids: str) -> list[dict[str, object]]:
@@ -213,8 +221,9 @@ def test_a_csv_in_ms_from_a_new_phone(
         "Tensor G2",
     )
     # The device is known from now on, by its name or its model.
+    cold = write(tmp_path, "cold.csv", "run,latency_ms\n1,80.5\n2,82.0\n")
     again = invoke(
-        "latency", "import", str(times), str(lab["owner"]), "--device", "Pixel 7",
+        "latency", "import", str(cold), str(lab["owner"]), "--device", "Pixel 7",
         "--delegate", "cpu", "--cold", "--db", str(db_path),
     )  # fmt: skip
     assert again.exit_code == 0, again.output
@@ -279,6 +288,12 @@ BAD_LOGS = {
     "threads against the log": (saved_logs.TF20, ("--threads", "2"), "threads 4", ""),
     "two runs": (saved_logs.TF23 + saved_logs.TF23, (), "holds 2 benchmark_model runs", ""),
     "cold log": (saved_logs.TF20, ("--cold",), "drop --cold", ""),
+    "two delegates pasted together": (
+        saved_logs.CHROMEOS_SELECTED,
+        (),
+        "runs with different delegates (TfLiteXNNPackDelegate and TfLiteGpuDelegateV2",
+        "one at a time",
+    ),
 }
 
 
@@ -383,3 +398,247 @@ def test_importing_a_log_never_loads_tensorflow(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip().endswith("LOADED"), result.stdout
+
+
+def test_real_outputs_of_every_era_and_windows_line_endings_import(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int]
+) -> None:
+    """The real TF 1.12 output (TI's docs) and Notepad-saved logs import as they are."""
+    for number, (text, steady_ms, steady_n) in enumerate(
+        [
+            (saved_logs.TF112, 137.722, 50),
+            (saved_logs.crlf(saved_logs.TF23), 33.2094, 50),
+            (saved_logs.crlf(saved_logs.GPU_PARTIAL), 8.874, 112),
+        ]
+    ):
+        log = tmp_path / f"era{number}.log"
+        log.write_bytes(text.encode())
+        done = invoke(
+            "latency", "import", str(log), str(lab["owner"]), "--device", "R58M41", "--json",
+            "--db", str(db_path),
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        printed = json.loads(done.stdout)
+        assert printed["steady_ms"] == pytest.approx(steady_ms) and printed["steady_n"] == steady_n
+
+
+def test_a_log_timed_with_op_profiling_or_the_memory_monitor_says_so(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int]
+) -> None:
+    profiled = write(tmp_path, "prof.log", saved_logs.OP_PROFILED)
+    done = invoke(
+        "latency", "import", str(profiled), str(lab["owner"]), "--device", "R58M41",
+        "--db", str(db_path),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "the tool's summary of 112 runs, 8.874 ms" in done.stdout
+    assert "timed with op profiling running, which slows them" in done.stdout
+    monitored = write(tmp_path, "mem.log", saved_logs.PEAK_MEMORY)
+    done = invoke(
+        "latency", "import", str(monitored), str(lab["owner"]), "--device", "R58M41",
+        "--db", str(db_path),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "timed with the peak memory monitor running" in done.stdout
+    with open_store(db_path) as store:
+        runs = [
+            list_bench_runs(store, int(row[0]))[0]
+            for row in store.read("SELECT id FROM experiments WHERE kind = 'bench' ORDER BY id")
+        ]
+    assert [(r.extra or {})["timed_with"] for r in runs] == [
+        ["op profiling"],
+        ["the peak memory monitor"],
+    ]
+    assert runs[1].peak_memory_bytes == round(13.1797 * 2**20)
+
+
+def test_a_litert_gpu_run_that_required_full_delegation_is_a_gpu_bench(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int]
+) -> None:
+    command = (
+        "$ benchmark_litert_model --graph=m.tflite --use_gpu=true --require_full_delegation=true"
+    )
+    log = write(tmp_path, "litert.log", f"{command}\n{saved_logs.LITERT}")
+    done = invoke(
+        "latency", "import", str(log), str(lab["owner"]), "--device", "R58M41",
+        "--db", str(db_path),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    (row,) = latency_rows(invoke, db_path)
+    assert row["ran_on"] == "GPU full" and row["steady_n"] == 85
+
+
+def test_the_same_file_twice_is_refused_naming_the_first_import(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int]
+) -> None:
+    """One measurement imported twice would weigh double; the same bytes under another name,
+    for another variant or as another delegate are the same measurement."""
+    times = write(tmp_path, "app.csv", "run,latency_ms\n1,12.5\n2,12.0\n")
+    args = ("latency", "import", str(times), str(lab["owner"]), "--device", "R58M41")
+    first = invoke(*args, "--delegate", "gpu", "--json", "--db", str(db_path))
+    assert first.exit_code == 0, first.output
+    bench = json.loads(first.stdout)["experiment_id"]
+    before = counts(db_path)
+    again = invoke(*args, "--delegate", "cpu", "--db", str(db_path))
+    assert again.exit_code == 2
+    one_error_line(again.stderr, f"app.csv was imported already, as bench {bench}", "cnnlab rm")
+    copy = write(tmp_path, "copy.csv", times.read_text())
+    renamed = invoke(
+        "latency", "import", str(copy), twin_artifact(lab, "int8"),
+        "--device", "R58M41", "--delegate", "gpu", "--db", str(db_path),
+    )  # fmt: skip
+    assert renamed.exit_code == 2
+    one_error_line(renamed.stderr, f"copy.csv was imported already, as bench {bench}")
+    assert counts(db_path) == before
+
+
+def test_a_log_of_a_model_of_another_size_is_refused(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int]
+) -> None:
+    log = write(tmp_path, "int8.log", saved_logs.GPU_PARTIAL)
+    before = counts(db_path)
+    wrong = invoke(
+        "latency", "import", str(log), twin_artifact(lab, "float"),
+        "--device", "R58M41", "--db", str(db_path),
+    )  # fmt: skip
+    assert wrong.exit_code == 2
+    one_error_line(wrong.stderr, "measured a model of 0.000953674 MB", "(float) is 0.00190735 MB")
+    assert counts(db_path) == before
+
+
+GOOD_TIMES = {
+    "bom": (b"\xef\xbb\xbfrun,latency_ms\r\n1,12.5\r\n2,12.0\r\n", [12.5, 12.0]),
+    "trailing empty line": (b"run,latency_ms\n1,12.5\n2,12.0\n\n\n", [12.5, 12.0]),
+    "european excel": (b"run;latency_ms\n1;12,5\n2;12,25\n", [12.5, 12.25]),
+    "utf-16": ("run,latency_ms\n1,12.5\n".encode("utf-16"), [12.5]),
+}
+
+
+@pytest.mark.parametrize("case", list(GOOD_TIMES), ids=list(GOOD_TIMES))
+def test_times_as_spreadsheets_save_them_import(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int], case: str
+) -> None:
+    data, samples = GOOD_TIMES[case]
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    done = invoke(
+        "latency", "import", str(path), str(lab["owner"]), "--device", "R58M41",
+        "--delegate", "cpu", "--db", str(db_path),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    (row,) = latency_rows(invoke, db_path)
+    assert row["samples_ms"] == pytest.approx(samples)
+
+
+def test_a_hundred_thousand_times_import_and_one_more_is_refused(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int]
+) -> None:
+    rows = "".join(f"{i},{10 + i % 9}.5\n" for i in range(100_000))
+    path = write(tmp_path, "big.csv", "run,latency_ms\n" + rows)
+    done = invoke(
+        "latency", "import", str(path), str(lab["owner"]), "--device", "R58M41",
+        "--delegate", "cpu", "--json", "--db", str(db_path),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["samples"] == 100_000
+    before = counts(db_path)
+    more = write(tmp_path, "more.csv", "run,latency_ms\n" + rows + "100000,12.5\n")
+    refused = invoke(
+        "latency", "import", str(more), str(lab["owner"]), "--device", "R58M41",
+        "--delegate", "cpu", "--db", str(db_path),
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    one_error_line(refused.stderr, "holds 100,001 times, more than the 100,000")
+    assert counts(db_path) == before
+
+
+MORE_BAD_FILES = {
+    "decimal comma, comma file": ("t.csv", "latency_ms\n12,5\n12,0\n", "has 2 cells where"),
+    "overflow": ("t.csv", "latency_ms\n1e308\n", "is over a day"),
+    "underflow": ("t.csv", "latency_ms\n1e-300\n", "is under a nanosecond"),
+    "deep json": ("t.json", "[" * 100_000 + "]" * 100_000, "nests its JSON too deeply"),
+    "duplicate key": ("t.json", '{"unit": "ms", "unit": "us", "samples": [1]}', "twice"),
+    "mixed list": ("t.json", '[{"latency_ms": 3}, 4]', "Item 2 of t.json is 4"),
+    "json as csv": ("t.csv", '{"unit": "ms", "samples": [1]}', "looks like JSON"),
+    "a model": ("m.tflite", "TFL3" * 40, "m.tflite is a model file, not a measurement"),
+    "latin-1": ("t.csv", "run,latence_µs\n1,12500\n", "save the benchmark_model log or the"),
+}
+
+
+@pytest.mark.parametrize("case", list(MORE_BAD_FILES), ids=list(MORE_BAD_FILES))
+def test_more_bad_files_are_one_error_and_store_nothing(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int], case: str
+) -> None:
+    name, text, fragment = MORE_BAD_FILES[case]
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin-1" if case == "latin-1" else "utf-8"))
+    before = counts(db_path)
+    result = invoke(
+        "latency", "import", str(path), str(lab["owner"]), "--device", "R58M41",
+        "--delegate", "cpu", "--db", str(db_path),
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    one_error_line(result.stderr, fragment)
+    assert counts(db_path) == before
+
+
+def test_the_host_a_bench_and_odd_device_names_are_refused(
+    invoke: Invoke, db_path: Path, tmp_path: Path, lab: dict[str, int]
+) -> None:
+    with open_store(db_path) as store:
+        upsert_device(store, Device(serial="host", kind="host", model="x86_64 box"))
+    first = write(tmp_path, "a.csv", "ms\n3\n")
+    done = invoke(
+        "latency", "import", str(first), str(lab["owner"]), "--device", "R58M41",
+        "--delegate", "cpu", "--json", "--db", str(db_path),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    bench = json.loads(done.stdout)["experiment_id"]
+    times = write(tmp_path, "t.csv", "ms\n4\n")
+    cases = [
+        (("--device", "host"), "host is this machine"),
+        (("--device", "x86_64 box"), "is this machine"),
+        (("--device", "host:node7", "--model", "N"), "host:node7 is this machine"),
+        (("--device", "a/b", "--model", "N"), "'a/b' cannot name a new device"),
+        (("--device", "ph`id`", "--model", "N"), "cannot name a new device"),
+        (("--device", "pix;rm -rf ~", "--model", "N"), "cannot name a new device"),
+    ]
+    before = counts(db_path)
+    for options, fragment in cases:
+        result = invoke(
+            "latency", "import", str(times), str(lab["owner"]), *options, "--delegate", "cpu",
+            "--db", str(db_path),
+        )  # fmt: skip
+        assert result.exit_code == 2, (options, result.output)
+        one_error_line(result.stderr, fragment)
+    as_target = invoke(
+        "latency", "import", str(times), str(bench), "--device", "R58M41", "--delegate", "cpu",
+        "--db", str(db_path),
+    )  # fmt: skip
+    assert as_target.exit_code == 2
+    one_error_line(as_target.stderr, f"Experiment {bench} is a bench, not a model", "artifact:ID")
+    assert counts(db_path) == before
+
+
+def test_an_unreadable_file_is_one_error(
+    invoke: Invoke,
+    db_path: Path,
+    tmp_path: Path,
+    lab: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As root, chmod 000 does not stop a read; the refusal is the same either way."""
+    path = write(tmp_path, "locked.csv", "ms\n3\n")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    before = counts(db_path)
+    result = invoke(
+        "latency", "import", str(path), str(lab["owner"]), "--device", "R58M41",
+        "--delegate", "cpu", "--db", str(db_path),
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    one_error_line(result.stderr, "locked.csv cannot be read (Permission denied)")
+    assert counts(db_path) == before

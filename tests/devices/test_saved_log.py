@@ -1,23 +1,13 @@
-"""What a saved benchmark_model log says it ran, in every era's printing, and per-run times
-files whose unit is read from their header or key, never guessed."""
+"""What a saved benchmark_model log says it ran, in every era's printing (the fixtures follow
+the tool's printing code; `TF112` and `CHROMEOS_SELECTED` are real outputs, verbatim)."""
 
 from __future__ import annotations
-
-import codecs
 
 import pytest
 from support import saved_logs
 
-from cnnlab.devices.saved_log import (
-    SavedFileError,
-    decode_text,
-    default_delegation,
-    detect_format,
-    read_csv_times,
-    read_json_times,
-    read_log,
-    unit_named,
-)
+from cnnlab.devices.saved_log import read_log
+from cnnlab.devices.saved_text import SavedFileError
 
 
 def test_tf20_log_reads_its_threads_graph_and_no_delegate() -> None:
@@ -44,13 +34,6 @@ def test_current_gpu_log_says_the_gpu_ran_partly() -> None:
     said = run.output.delegation
     assert said is not None and said.extent == "partial" and said.kernels == 3
     assert run.output.inference.median_us == 8874  # type: ignore[union-attr]
-
-
-def test_default_xnnpack_is_named_with_its_extent() -> None:
-    run = read_log(saved_logs.CPU_DEFAULT_XNNPACK, "cpu.log")
-    assert run.delegate == "xnnpack" and run.xnnpack_created
-    said = default_delegation(run)
-    assert said is not None and said.describe() == "XNNPACK full"
 
 
 def test_litert_log_does_not_say_its_accelerator() -> None:
@@ -83,106 +66,45 @@ def test_two_runs_in_one_file_are_refused() -> None:
         read_log(saved_logs.TF23 + saved_logs.TF23, "both.log")
 
 
-def test_formats_come_from_the_extension_then_the_content() -> None:
-    assert detect_format("run.json", "[1]") == "json"
-    assert detect_format("times.csv", "count=3") == "csv"
-    assert detect_format("output", saved_logs.TF20) == "log"
-    assert detect_format("output", '{"unit": "ms"}') == "json"
-    assert detect_format("output", "ms\n3.1\n") == "csv"
-    assert detect_format("notes.txt", "hello") == "log"
+def test_a_real_tf_1_12_log_reads_its_one_thread_and_its_warm_up() -> None:
+    run = read_log(saved_logs.TF112, "ti.log")
+    assert run.tool == "benchmark_model" and run.form.startswith("TF 2.0 and older")
+    assert run.threads == 1 and run.delegate == "cpu" and run.has_start
+    assert run.graph == "mobilenet_v1_1.0_224_quant.tflite"
+    assert run.settings["num_runs"] == "50" and run.settings["use_nnapi"] == "0"
+    assert run.output.inference is not None and run.output.inference.count == 50
+    assert run.output.inference_avg_us == 137722 and run.output.init_us == 4452
 
 
-def test_utf16_from_powershell_is_read() -> None:
-    data = codecs.BOM_UTF16_LE + saved_logs.TF20.replace("\n", "\r\n").encode("utf-16-le")
-    assert decode_text(data, "ps.log") == saved_logs.TF20
-    with pytest.raises(SavedFileError, match="not a text file"):
-        decode_text(b"\x80\x81\xfe\xfd", "x.bin")
+def test_windows_line_endings_read_as_the_same_log() -> None:
+    from cnnlab.devices.saved_text import decode_text
+
+    for text in (saved_logs.TF23, saved_logs.GPU_PARTIAL, saved_logs.LITERT):
+        again = read_log(decode_text(saved_logs.crlf(text).encode(), "w.log"), "w.log")
+        assert again == read_log(text, "w.log")
 
 
-@pytest.mark.parametrize(
-    ("name", "unit"),
-    [
-        ("ms", "ms"),
-        ("latency_ms", "ms"),
-        ("time_us", "us"),
-        ("Latency (ms)", "ms"),
-        ("inferenceTimeUs", "us"),
-        ("µs", "us"),
-        ("duration_ns", "ns"),
-        ("seconds", "s"),
-        ("latency", None),
-        ("runs", None),
-        ("ms_or_us", None),
-    ],
-)
-def test_units_are_read_from_names(name: str, unit: str | None) -> None:
-    assert unit_named(name) == unit
+def test_the_model_size_the_tool_printed_is_kept() -> None:
+    assert read_log(saved_logs.GPU_PARTIAL, "gpu.log").model_mb == pytest.approx(0.000953674)
+    assert read_log(saved_logs.TF20, "tf20.log").model_mb is None  # TF 2.0 did not print it
 
 
-def test_csv_in_ms_with_an_index_column() -> None:
-    times = read_csv_times("run,latency_ms\n1,3.5\n2,4.0\n3,3.25\n", "t.csv")
-    assert times.samples_us == (3500.0, 4000.0, 3250.0)
-    assert times.unit == "ms" and times.column == "latency_ms"
+def test_runs_of_two_delegates_pasted_together_are_refused() -> None:
+    """The ChromeOS note holds an XNNPACK run's figures and a GPU run's delegate lines: taken
+    as one log, the CPU's times would be stored as the GPU's."""
+    with pytest.raises(SavedFileError, match="TfLiteXNNPackDelegate and TfLiteGpuDelegateV2"):
+        read_log(saved_logs.CHROMEOS_SELECTED, "notes.txt")
+    cpu_part = saved_logs.CHROMEOS_SELECTED[: saved_logs.CHROMEOS_SELECTED.index("-- gpu:")]
+    run = read_log(cpu_part, "cpu.txt")
+    assert run.delegate == "xnnpack" and run.output.inference.count == 1061  # type: ignore[union-attr]
 
 
-def test_csv_without_a_header_needs_a_unit() -> None:
-    with pytest.raises(SavedFileError, match=r"does not say the unit.*--unit ms"):
-        read_csv_times("3.5\n4.0\n", "t.csv")
-    assert read_csv_times("3.5\n4.0\n", "t.csv", unit="ms").samples_us == (3500.0, 4000.0)
-
-
-def test_semicolon_csv_with_decimal_commas() -> None:
-    times = read_csv_times("run;time_ms\n1;3,5\n2;4,25\n", "t.csv")
-    assert times.samples_us == (3500.0, 4250.0)
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("ms\n3.5\nabc\n", "line 3 of t.csv, 'abc' is not a number"),
-        ("ms\n3.5\n-1\n", "'-1' is not a positive time"),
-        ("ms\n0\n", "'0' is not a positive time"),
-        ("ms\ninf\n", "'inf' is not a finite time"),
-        ("ms\n", "has a header but no times"),
-        ("latency\n3.5\n", "its header 'latency' names none"),
-        ("init_ms,inference_ms\n1,2\n", "several time columns"),
-        ("a,b\n1,2\n", "no column that names a unit"),
-    ],
-)
-def test_bad_csv_is_one_sentence(text: str, message: str) -> None:
-    with pytest.raises(SavedFileError, match=message):
-        read_csv_times(text, "t.csv")
-
-
-def test_a_unit_given_against_the_header_is_refused() -> None:
-    with pytest.raises(SavedFileError, match="says its times are in ms, but --unit says us"):
-        read_csv_times("ms\n3\n", "t.csv", unit="us")
-
-
-def test_json_in_microseconds() -> None:
-    times = read_json_times('{"unit": "us", "samples": [3500, 4000.5]}', "t.json")
-    assert times.samples_us == (3500.0, 4000.5) and times.unit_source == "key 'unit'"
-    keyed = read_json_times('{"device": "x", "times_ms": [1.5, 2], "n": 2}', "t.json")
-    assert keyed.samples_us == (1500.0, 2000.0) and keyed.column == "times_ms"
-    records = read_json_times('[{"run": 1, "latency_us": 10}, {"run": 2, "latency_us": 12}]', "r")
-    assert records.samples_us == (10.0, 12.0)
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("[1, 2, 3]", "does not say the unit.*a bare list"),
-        ('{"unit": "furlongs", "samples": [1]}', "not a unit cnnlab knows"),
-        ('{"unit": "ms", "samples_us": [1]}', "make them agree"),
-        ('{"unit": "ms", "samples": [1, "x"]}', "item 2 of 'samples' of t.json, 'x' is not a"),
-        ('{"unit": "ms", "samples": [1, -2]}', "not a positive time"),
-        ('{"unit": "ms", "samples": [1, Infinity]}', "not a finite time"),
-        ('{"unit": "ms", "samples": []}', "empty"),
-        ('{"unit": "ms", "a": [1], "b": [2]}', "several lists"),
-        ("{", "not valid JSON"),
-        ("3", "single JSON int"),
-    ],
-)
-def test_bad_json_is_one_sentence(text: str, message: str) -> None:
-    with pytest.raises(SavedFileError, match=message):
-        read_json_times(text, "t.json")
+def test_op_profiling_and_the_memory_monitor_are_said_to_have_run_during_timing() -> None:
+    profiled = read_log(saved_logs.OP_PROFILED, "prof.log")
+    assert profiled.timed_with == ("op profiling",)
+    assert profiled.output.inference.count == 112  # type: ignore[union-attr]  # not the table's
+    assert profiled.said()["timed_with"] == ["op profiling"]
+    monitored = read_log(saved_logs.PEAK_MEMORY, "mem.log")
+    assert monitored.timed_with == ("the peak memory monitor",)
+    assert monitored.output.peak_memory_mb == pytest.approx(13.1797)
+    assert read_log(saved_logs.TF20, "tf20.log").timed_with == ()

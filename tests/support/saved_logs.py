@@ -7,10 +7,14 @@ citations in the issue-15 research notes: unprefixed lines before about TF 2.5, 
 `WARN: ` from the tool and `VERBOSE: ` from the runtime since, an empty line after each
 `count=` line, percentiles on every `count=` line since about TF 2.18, LiteRT 2.x's block in ms
 behind a `[file:line]` prefix. The figures are invented but consistent (each summary's mean is
-its `count=` line's avg).
+its `count=` line's avg), and each model is `MODEL_BYTES` long ("The input model file size
+(MB)" is that size over 2**20, to six significant digits). `TF112` and `CHROMEOS_SELECTED` are
+real outputs people posted, copied verbatim (the research notes' section 7).
 """
 
 from __future__ import annotations
+
+MODEL_BYTES = 1000  # what each log's "The input model file size (MB): 0.000953674" says
 
 # TF 2.0.0: no prefix, "Average inference timings in us: Warmup: .., Init: .., no stats: ..",
 # the "Initialized session" line without its final period, "Use gpu : [0]" with a space.
@@ -54,7 +58,7 @@ Num threads: [4]
 Graph: [/data/local/tmp/espcn.tflite]
 #threads used for CPU inference: [4]
 Loaded model /data/local/tmp/espcn.tflite
-The input model file size (MB): 0.004448
+The input model file size (MB): 0.000953674
 Initialized session in 0.855ms.
 Running benchmark for at least 1 iterations and at least 0.5 seconds but terminate if exceeding \
 150 seconds.
@@ -90,7 +94,7 @@ partitions for subgraph 0.
 INFO: Created 3 GPU delegate kernels.
 INFO: Explicitly applied GPU delegate, and the model graph will be partially executed by the \
 delegate w/ 3 delegate kernels.
-INFO: The input model file size (MB): 4.27
+INFO: The input model file size (MB): 0.000953674
 INFO: Initialized session in 412.5ms.
 INFO: Running benchmark for at least 1 iterations and at least 0.5 seconds but terminate if \
 exceeding 150 seconds.
@@ -121,7 +125,7 @@ INFO: Loaded model /data/local/tmp/alexnet_int8.tflite
 INFO: Created TensorFlow Lite XNNPACK delegate for CPU.
 VERBOSE: Replacing 64 out of 64 node(s) with delegate (TfLiteXNNPackDelegate) node, yielding 1 \
 partitions for subgraph 0.
-INFO: The input model file size (MB): 4.27
+INFO: The input model file size (MB): 0.000953674
 INFO: Initialized session in 38.1ms.
 INFO: Running benchmark for at least 1 iterations and at least 0.5 seconds but terminate if \
 exceeding 150 seconds.
@@ -145,7 +149,7 @@ INFO: Graph: [/data/local/tmp/alexnet_int8.tflite]
 INFO: Use gpu: [1]
 INFO: Loaded model /data/local/tmp/alexnet_int8.tflite
 WARN: GPU acceleration is unsupported on this platform.
-INFO: The input model file size (MB): 4.27
+INFO: The input model file size (MB): 0.000953674
 INFO: Initialized session in 30.2ms.
 INFO: Running benchmark for at least 1 iterations and at least 0.5 seconds but terminate if \
 exceeding 150 seconds.
@@ -238,3 +242,101 @@ def logcat(text: str) -> str:
             continue
         lines.append(f"06-12 10:00:00.123  4321  4321 {letter} tflite  : {body}")
     return "\n".join(lines) + "\n"
+
+
+def crlf(text: str) -> str:
+    """`text` with Windows line endings, as Notepad or a PowerShell capture saves it."""
+    return text.replace("\n", "\r\n")
+
+
+# A real TF 1.12 output (TI Processor SDK Linux docs, run from
+# /usr/share/tensorflow-lite-1.12/examples), verbatim: four-space indents, "Num runs", "Use nnapi
+# : [0]", a warm-up line with `curr=` only, "Average inference timings in us".
+TF112 = """\
+    STARTING!
+    Num runs: [50]
+    Inter-run delay (seconds): [-1]
+    Num threads: [1]
+    Benchmark name: []
+    Output prefix: []
+    Warmup runs: [1]
+    Graph: [mobilenet_v1_1.0_224_quant.tflite]
+    Input layers: []
+    Input shapes: []
+    Use nnapi : [0]
+    Loaded model mobilenet_v1_1.0_224_quant.tflite
+    resolved reporter
+    Initialized session in 4.452ms
+    Running benchmark for 1 iterations
+    count=1 curr=146161
+
+    Running benchmark for 50 iterations
+    count=50 first=137789 curr=137254 min=137079 max=143416 avg=137722 std=896
+
+    Average inference timings in us: Warmup: 146161, Init: 4452, no stats: 137722
+"""
+
+# Real lines from ChromeOS tast notes (`benchmark_model --min_secs=60
+# --report_peak_memory_footprint=true ...`), verbatim: an XNNPACK CPU run's summary, then
+# "-- gpu:" and a GPU run's delegate lines, pasted into one note.
+CHROMEOS_SELECTED = """\
+INFO: Created TensorFlow Lite XNNPACK delegate for CPU.
+VERBOSE: Replacing 58 out of 58 node(s) with delegate (TfLiteXNNPackDelegate) node, yielding 1 \
+partitions for the whole graph.
+INFO: Initialized session in 3.337ms.
+INFO: count=9 first=81913 curr=55502 min=55502 max=81913 avg=58984.7 std=8115
+INFO: count=1061 first=56576 curr=56299 min=54669 max=60236 avg=56265.8 std=982
+INFO: Inference timings in us: Init: 3337, First inference: 81913, Warmup (avg): 58984.7, \
+Inference (avg): 56265.8
+INFO: Overall peak memory footprint (MB) via periodic monitoring: 93.2383
+-- gpu:
+INFO: Created TensorFlow Lite delegate for GPU.
+VERBOSE: Replacing 58 out of 58 node(s) with delegate (TfLiteGpuDelegateV2) node, yielding 1 \
+partitions for the whole graph.
+INFO: Initialized OpenCL-based API.
+INFO: Created 1 GPU delegate kernels.
+INFO: Explicitly applied GPU delegate, and the model graph will be completely executed by the \
+delegate.
+"""
+
+# The current tool's end block with --report_peak_memory_footprint=true (benchmark_model.cc
+# `OnBenchmarkEnd`; "exeution" is the source's spelling), after the default-XNNPACK run.
+PEAK_MEMORY = CPU_DEFAULT_XNNPACK.replace(
+    "INFO: Graph:", "INFO: Report the peak memory footprint: [1]\nINFO: Graph:"
+) + (
+    "INFO: Note: as the benchmark tool itself affects memory footprint, the following is only "
+    "APPROXIMATE to the actual memory footprint of the model at runtime. Take the information "
+    "at your discretion.\n"
+    "INFO: Memory footprint delta from the start of the tool (MB): init=2.43359 overall=8.67578\n"
+    "INFO: Overall peak memory footprint (MB) via periodic monitoring: 13.1797\n"
+    "INFO: Memory status at the end of exeution:\n"
+    "INFO: - VmRSS              : 13 MB\n"
+    "INFO: + RssAnnon           : 7 MB\n"
+    "INFO: + RssFile + RssShmem : 6 MB\n"
+)
+
+# --enable_op_profiling=true: the tables ProfileSummaryDefaultFormatter::HandleOutput prints at
+# the end, one INFO: message each (only their first line prefixed), with their own `count=`
+# line ("Timings (microseconds): count=112 ...") that is not the benchmark's.
+_OP_TABLE = (
+    "============================== Run Order ==============================\n"
+    "\t                             [node type]\t  [first]\t [avg ms]\t     [%]\t  [cdf%]"
+    "\t  [mem KB]\t[times called]\t[Name]\n"
+    "\t                     TfLiteGpuDelegateV2\t    8.100\t    8.000\t 90.000%\t 90.000%"
+    "\t     0.000\t        1\t[m/dense/BiasAdd]:64\n"
+    "\t                                 SOFTMAX\t    0.900\t    0.890\t 10.000%\t100.000%"
+    "\t     0.000\t        1\t[Identity]:65\n\n"
+)
+OP_PROFILED = (
+    GPU_PARTIAL.replace(
+        "INFO: Use gpu: [1]\n", "INFO: Use gpu: [1]\nINFO: Enable op profiling: [1]\n"
+    )
+    + "INFO: Profiling Info for Benchmark Initialization:\n"
+    + _OP_TABLE.replace("TfLiteGpuDelegateV2", "    AllocateTensors")
+    + "Timings (microseconds): count=1 curr=250\nMemory (bytes): count=0\n1 nodes observed\n\n\n"
+    + "INFO: Operator-wise Profiling Info for Regular Benchmark Runs:\n"
+    + _OP_TABLE
+    + "Number of nodes executed: 2\n"
+    "Timings (microseconds): count=112 first=8951 curr=8830 min=8655 max=9902 avg=8911.27 std=201\n"
+    "Memory (bytes): count=0\n2 nodes observed\n\n\n"
+)
