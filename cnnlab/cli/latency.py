@@ -232,7 +232,7 @@ def _print_table(rows: list[LatencyRow], *, histograms: bool) -> None:
     required=True,
     metavar="NAME",
     help="The phone: a serial the database knows (or its recorded model), or a new name "
-    "with --model.",
+    "with --model (never the host, which `cnnlab bench` measures itself).",
 )
 @click.option("--model", "device_model", help='A new device\'s model, e.g. "Pixel 7".')
 @click.option("--manufacturer", help="A new device's manufacturer, e.g. Google.")
@@ -291,7 +291,9 @@ def latency_import_command(
     FILE is a saved benchmark_model log (stdout and stderr, any TFLite version, its iOS app or
     the LiteRT 2.x tool: its summary is kept, as the steady column, with no per-run samples),
     or a CSV or JSON of per-run times whose column or key names the unit (latency_ms, time_us,
-    {"unit": "us", "samples": [...]}). Nothing is recorded unless the whole file is valid.
+    {"unit": "us", "samples": [...]}). Nothing is recorded unless the whole file is valid,
+    and a file is imported once (the same bytes again are refused, naming the bench they
+    became).
     """
     from cnnlab.engine import DeviceIdentity, import_latency
 
