@@ -10,6 +10,7 @@ that lists the layers it covers, the original nodes the profile no longer shows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,10 @@ def layer_times(
         delegate = delegate_of(op.node_type)
         layers: tuple[str, ...]
         if delegate is None:
-            layer = node_layers.get(op.node_index) if op.node_index is not None else None
-            layer = layer or _layer_of_outputs(op.outputs, known) or "(unnamed ops)"
-            key, layers, ran_on = layer, (layer,), "CPU"
+            found = node_layers.get(op.node_index) if op.node_index is not None else None
+            found = found or layers_of_outputs(op.outputs, known, op.node_type)
+            key, layers = found or ("(unnamed ops)", ())
+            ran_on = "CPU"
         else:
             layers = tuple(dict.fromkeys(covered.get(position, ())))
             count = f"{len(layers)} layer{'s' if len(layers) != 1 else ''}" if layers else "?"
@@ -103,6 +105,7 @@ def layer_times(
         )
         entry["ms"] += op.avg_ms * op.times_called
         entry["ops"].append(op.node_type.partition("/")[0])
+        entry["layers"] = tuple(dict.fromkeys((*entry["layers"], *layers)))
     return [
         LayerTime(
             layer=key,
@@ -117,28 +120,57 @@ def layer_times(
     ]
 
 
-def _layer_of_outputs(outputs: tuple[str, ...], known: list[str]) -> str | None:
+# The op a fused node is named for, by node type: TFLite fuses a layer's activation and batch
+# norm into the convolution before it, and names the fused node after all of them
+# (`block_1_expand_relu_1/Relu6;block_1_expand_BN_1/...;block_1_expand_1/convolution`); the
+# layer that owns the arithmetic is the one whose own op is the convolution.
+_MAIN_OPS = {
+    "CONV_2D": ("convolution", "conv2d", "separable_conv2d", "biasadd"),
+    "DEPTHWISE_CONV_2D": ("depthwise", "separable_conv2d"),
+    "FULLY_CONNECTED": ("matmul", "biasadd", "tensordot"),
+    "TRANSPOSE_CONV": ("conv2d_transpose", "conv_transpose"),
+}
+_TRAILING_DIGITS = re.compile(r"\d+$")
+
+
+def layers_of_outputs(
+    outputs: tuple[str, ...], known: list[str], node_type: str = ""
+) -> tuple[str, tuple[str, ...]] | None:
+    """The layer a node is counted under, and every layer fused into it, from its outputs."""
+    main_ops = _MAIN_OPS.get(node_type.partition("/")[0], ())
+    fused: list[str] = []
+    primary: str | None = None
     for name in outputs:
-        layer = layer_of_tensor(name, known)
-        if layer is not None:
-            return layer
-    return None
+        for part in name.split(";"):
+            layer = layer_of_tensor(part, known)
+            if layer is None:
+                continue
+            fused.append(layer)
+            op = _TRAILING_DIGITS.sub("", part.rsplit("/", 1)[-1]).lower()
+            if primary is None and op.startswith(main_ops):
+                primary = layer
+    if not fused:
+        return None
+    return primary or fused[-1], tuple(dict.fromkeys(fused))
 
 
-def _node_layers(graph: list[GraphNode], known: list[str]) -> dict[int, str]:
-    """Each node's layer: its outputs', else the layer of the node that produced its input."""
+def _node_layers(
+    graph: list[GraphNode], known: list[str]
+) -> dict[int, tuple[str, tuple[str, ...]]]:
+    """Each node's layers: its outputs', else those of the node that produced its input."""
     producer = {name: node for node in graph for name in node.outputs}
-    layers: dict[int, str] = {}
+    layers: dict[int, tuple[str, tuple[str, ...]]] = {}
     for node in graph:
-        layer = _layer_of_outputs(node.outputs, known)
-        if layer is None:
+        found = layers_of_outputs(node.outputs, known, node.op)
+        if found is None:
             for name in node.inputs:
                 source = producer.get(name)
                 if source is not None and source.index in layers:
-                    layer = layers[source.index]
+                    primary = layers[source.index][0]
+                    found = primary, (primary,)
                     break
-        if layer is not None:
-            layers[node.index] = layer
+        if found is not None:
+            layers[node.index] = found
     return layers
 
 
@@ -147,7 +179,7 @@ def _covered(
     seen: set[int | None],
     partitions: list[tuple[int, OpTime]],
     by_tensor: dict[str, int],
-    node_layers: dict[int, str],
+    node_layers: dict[int, tuple[str, tuple[str, ...]]],
 ) -> dict[int, list[str]]:
     """The layers of the original nodes each delegate row stands for (keyed by row position).
 
@@ -166,7 +198,7 @@ def _covered(
     covered: dict[int, list[str]] = {}
     for node in hidden:
         owner = next((pos for end, pos in ends if end >= node.index), ends[-1][1])
-        layer = node_layers.get(node.index)
-        if layer is not None:
-            covered.setdefault(owner, []).append(layer)
+        found = node_layers.get(node.index)
+        if found is not None:
+            covered.setdefault(owner, []).extend(found[1])
     return covered

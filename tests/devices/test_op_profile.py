@@ -9,7 +9,7 @@ fields, three decimals), node names from ProfileSummarizer::ProcessProfiles
 
 from __future__ import annotations
 
-from cnnlab.devices.op_layers import GraphNode, delegate_of, layer_times
+from cnnlab.devices.op_layers import GraphNode, delegate_of, layer_times, layers_of_outputs
 from cnnlab.devices.op_profile import parse_op_profile
 
 HEADER = (
@@ -201,3 +201,23 @@ def test_a_delegate_partition_lists_the_layers_it_ran() -> None:
     )
     assert [t.layer for t in layers[1:]] == ["dense"]
     assert delegate_of("TfLiteXNNPackDelegate") == "XNNPACK" and delegate_of("CONV_2D") is None
+
+
+def test_a_fused_node_counts_under_the_layer_that_does_its_arithmetic() -> None:
+    """TFLite names a convolution with its batch norm and activation fused in after all three
+    layers, activation first (real names from a converted int8 MobileNetV2)."""
+    depthwise = (
+        "mobilenet_v2_1/block_1_depthwise_relu_1/Relu6;mobilenet_v2_1/block_1_depthwise_BN_1/"
+        "batchnorm/mul_1;mobilenet_v2_1/block_1_depthwise_1/depthwise;;"
+        "mobilenet_v2_1/block_1_pad_1/Pad1"
+    )
+    conv = "mobilenet_v2_1/Conv1_relu_1/Relu6;mobilenet_v2_1/Conv1_1/convolution"
+    known = ["Conv1", "bn_Conv1", "Conv1_relu", "block_1_pad", "block_1_depthwise",
+             "block_1_depthwise_BN", "block_1_depthwise_relu"]  # fmt: skip
+    assert layers_of_outputs((conv,), known, "CONV_2D") == ("Conv1", ("Conv1_relu", "Conv1"))
+    primary, fused = layers_of_outputs((depthwise,), known, "DEPTHWISE_CONV_2D") or ("", ())
+    assert primary == "block_1_depthwise"
+    assert set(fused) == {"block_1_depthwise", "block_1_depthwise_BN", "block_1_depthwise_relu",
+                          "block_1_pad"}  # fmt: skip
+    # An op of no known kind: the last layer named.
+    assert layers_of_outputs(("m_1/a_1/Relu;m_1/b_1/add",), ["a", "b"], "ADD") == ("b", ("a", "b"))
