@@ -233,11 +233,16 @@ def parse_benchmark_output(text: str) -> BenchmarkOutput:
                 stats.append(stat)
     warmup = stats[-2] if len(stats) >= 2 else None
     inference = stats[-1] if stats else None
+    first = found.get("first_us")
+    if first is None and warmup is not None and warmup.count > 0:
+        # TF 2.0 and older print no "First inference"; the warm-up line's first run is it
+        # (`count=1 curr=X` and `count=N curr=X(all same)` say X).
+        first = warmup.first_us if warmup.first_us is not None else warmup.curr_us
     return BenchmarkOutput(
         warmup=warmup,
         inference=inference,
         init_us=found.get("init_us"),
-        first_us=found.get("first_us"),
+        first_us=first,
         warmup_avg_us=found.get("warmup_avg_us"),
         inference_avg_us=found.get("inference_avg_us"),
         init_memory_mb=found.get("init_memory_mb"),

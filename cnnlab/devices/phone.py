@@ -161,7 +161,7 @@ def benchmark_phone(
     if looped.exit_code != 0:
         raise _failure(serial, model.name, looped.exit_code, collector.segment or looped.output)
     if cold:
-        delegation = _delegation_meta(delegate, collector.last_output)
+        delegation = delegation_meta(delegate, collector.last_output)
         memory = _memory_run(
             device, serial, model.name, binary, pushed.remote_path, threads, delegate
         )
@@ -209,7 +209,7 @@ def benchmark_phone(
             "samples_summary": asdict(samples_summary),
             "summary_source": "summary_run: benchmark_model's steady state over one long "
             "invocation; the row's figures are the per-invocation samples'",
-            "delegation": _delegation_meta(delegate, output),
+            "delegation": delegation_meta(delegate, output),
         }
     )
     # Two distributions, kept apart: the row's summary is the samples' own (each one a fresh
@@ -285,7 +285,7 @@ def _memory_run(
     return MemoryRun(command, parse_benchmark_output(ran.output))
 
 
-def _delegation_meta(delegate: str, output: BenchmarkOutput | None) -> dict[str, object]:
+def delegation_meta(delegate: str, output: BenchmarkOutput | None) -> dict[str, object]:
     """What ran, as the tool said it: recorded beside every number of the bench."""
     said = output.delegation if output is not None else None
     return {

@@ -18,7 +18,7 @@ from typing import Any
 from cnnlab.delegates import DELEGATES
 from cnnlab.devices.log_delegate import default_delegation
 from cnnlab.devices.parse import BenchmarkOutput, RunStats
-from cnnlab.devices.phone import _delegation_meta
+from cnnlab.devices.phone import delegation_meta
 from cnnlab.devices.saved_log import LogRun, read_log
 from cnnlab.devices.saved_text import looks_like_log
 from cnnlab.devices.tool_failures import tool_failure
@@ -63,7 +63,7 @@ def log_run(
         )
     used_threads = _chosen(run.threads, threads, "threads", name, "its 'Num threads' line")
     stored, output = _checked_delegation(run, requested, name, as_cpu)
-    delegation = _delegation_meta(requested, output)
+    delegation = delegation_meta(requested, output)
     peak = output.peak_memory_mb
     return (
         BenchRun(

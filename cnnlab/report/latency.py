@@ -204,12 +204,18 @@ def read_latency(store: Store, experiment_ids: Sequence[int]) -> LatencyData:
 
 
 def _ran_on(run: BenchRun) -> str | None:
-    """The delegation a phone bench recorded (`cnnlab.devices.phone`), unless it is the CPU."""
-    said = (run.extra or {}).get("delegation")
-    if not isinstance(said, dict) or said.get("requested") in (None, "cpu"):
-        return None
-    described = said.get("described")
-    return str(described) if described else None
+    """The delegation a phone bench recorded (`cnnlab.devices.phone`), unless it is the CPU,
+    and what else ran while an imported log's runs were timed (op profiling slows them)."""
+    extra = run.extra or {}
+    said = extra.get("delegation")
+    described = None
+    if isinstance(said, dict) and said.get("requested") not in (None, "cpu"):
+        described = str(said["described"]) if said.get("described") else None
+    timed_with = extra.get("timed_with")
+    if isinstance(timed_with, list) and timed_with:
+        caveat = f"timed with {' and '.join(map(str, timed_with))}"
+        described = f"{described}; {caveat}" if described else caveat
+    return described
 
 
 def _samples_are(run: BenchRun, mode: str) -> str:

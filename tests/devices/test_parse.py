@@ -75,7 +75,7 @@ def test_older_average_inference_timings_form() -> None:
     assert out.inference.p5_us is None and out.inference.median_us is None
     assert out.warmup is not None and out.warmup.count == 179
     assert out.init_us == 3490
-    assert out.first_us is None
+    assert out.first_us == 3087  # no "First inference" then: the warm-up line's first run
     assert out.warmup_avg_us == pytest.approx(2609.42)
     assert out.inference_avg_us == pytest.approx(2588.46)
     # "Peak memory footprint (MB): init= overall=" (TF 2.3's label) is growth since the tool
@@ -291,3 +291,14 @@ def test_the_litert_2_results_block_in_milliseconds() -> None:
     assert out.inference_runs == 50
     assert out.inference is not None and out.inference.median_us == 2090
     assert out.errors == ()
+
+
+def test_tf_1_12s_one_run_warm_up_gives_the_first_inference() -> None:
+    """The TI Processor SDK's TF 1.12 output (bench/README's sources, REPORT §7.1)."""
+    out = parse_benchmark_output(
+        "Initialized session in 4.452ms\nRunning benchmark for 1 iterations\n"
+        "count=1 curr=146161\n\nRunning benchmark for 50 iterations\n"
+        "count=50 first=137789 curr=137254 min=137079 max=143416 avg=137722 std=896\n\n"
+        "Average inference timings in us: Warmup: 146161, Init: 4452, no stats: 137722\n"
+    )
+    assert (out.first_us, out.init_us, out.inference_avg_us) == (146161, 4452, 137722)
