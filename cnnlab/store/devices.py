@@ -8,6 +8,7 @@ whole as one little-endian float32 blob (microseconds) in a table of their own.
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import sys
 import time
 from array import array
@@ -123,6 +124,15 @@ class BenchRun:
 
 def add_bench_run(store: Store, run: BenchRun, samples_us: Iterable[float] = ()) -> int:
     """Record a bench run's summary and every per-run sample, in one transaction."""
+    with store.write() as conn:
+        return insert_bench_run(conn, run, samples_us)
+
+
+def insert_bench_run(
+    conn: sqlite3.Connection, run: BenchRun, samples_us: Iterable[float] = ()
+) -> int:
+    """The rows of `add_bench_run`, inside a transaction the caller holds (an import writes
+    its experiment, device and bench run in one)."""
     values = {f.name: getattr(run, f.name) for f in dataclasses.fields(run)}
     values.pop("id")
     values["extra"] = dumps(run.extra)
@@ -130,18 +140,16 @@ def add_bench_run(store: Store, run: BenchRun, samples_us: Iterable[float] = ())
     blob = array("f", samples_us)
     if sys.byteorder == "big":
         blob.byteswap()
-    columns = ", ".join(values)
-    with store.write() as conn:
-        cursor = conn.execute(
-            f"INSERT INTO bench_runs ({columns}) VALUES ({', '.join('?' * len(values))})",
-            list(values.values()),
-        )
-        run_id = cursor.lastrowid
-        assert run_id is not None
-        conn.execute(
-            "INSERT INTO latency_samples (bench_run_id, count, samples_us) VALUES (?, ?, ?)",
-            (run_id, len(blob), blob.tobytes()),
-        )
+    cursor = conn.execute(
+        f"INSERT INTO bench_runs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
+    )
+    run_id = cursor.lastrowid
+    assert run_id is not None
+    conn.execute(
+        "INSERT INTO latency_samples (bench_run_id, count, samples_us) VALUES (?, ?, ?)",
+        (run_id, len(blob), blob.tobytes()),
+    )
     return run_id
 
 

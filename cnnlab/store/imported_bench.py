@@ -15,15 +15,13 @@ refused naming the first (the same measurement twice would weigh double in every
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
-from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cnnlab.store.connection import Store
-from cnnlab.store.devices import DEVICE_IDENTITY, BenchRun, Device
+from cnnlab.store.devices import DEVICE_IDENTITY, BenchRun, Device, insert_bench_run
 from cnnlab.store.errors import InvalidValue, UnknownExperiment
 from cnnlab.store.records import dumps, loads
 
@@ -89,9 +87,6 @@ def add_imported_bench(
     if (device_id is None) == (new_device is None):
         raise ValueError("give exactly one of device_id and new_device")
     now = time.time()
-    blob = array("f", samples_us)
-    if sys.byteorder == "big":
-        blob.byteswap()
     imported = spec.get("imported") or {}
     with store.write() as conn:
         if not conn.execute("SELECT 1 FROM experiments WHERE id = ?", (parent_id,)).fetchone():
@@ -124,19 +119,7 @@ def add_imported_bench(
         row = dataclasses.replace(
             run, experiment_id=experiment_id, device_id=device_id, created_at=now
         )
-        values = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
-        values.pop("id")
-        values["extra"] = dumps(row.extra)
-        cursor = conn.execute(
-            f"INSERT INTO bench_runs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
-            list(values.values()),
-        )
-        run_id = cursor.lastrowid
-        assert run_id is not None
-        conn.execute(
-            "INSERT INTO latency_samples (bench_run_id, count, samples_us) VALUES (?, ?, ?)",
-            (run_id, len(blob), blob.tobytes()),
-        )
+        run_id = insert_bench_run(conn, row, samples_us)
     assert device_id is not None
     return ImportedBench(experiment_id, run_id, device_id)
 
