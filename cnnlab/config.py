@@ -36,7 +36,23 @@ class EngineConfig:
     max_parallel: int | None = field(
         default=None,
         metadata=_doc(
-            "Jobs run at once. Unset: one per visible GPU, or one on a machine without GPU.",
+            "Local jobs run at once, all kinds together. Unset: no cap beyond the slots below "
+            "and the phones (one job each).",
+            "positive",
+        ),
+    )
+    trainer_slots: int | None = field(
+        default=None,
+        metadata=_doc(
+            "Trainings and transfers run at once. Unset: one per visible GPU, or one on a "
+            "machine without GPU.",
+            "positive",
+        ),
+    )
+    conversion_slots: int = field(
+        default=1,
+        metadata=_doc(
+            "Conversions and imports run at once, beside the trainings (they use no GPU).",
             "positive",
         ),
     )

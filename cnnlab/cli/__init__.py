@@ -68,6 +68,7 @@ def _register() -> None:
     from cnnlab.cli.models import models_group
     from cnnlab.cli.pipeline import pipeline_group
     from cnnlab.cli.profile import profile_command
+    from cnnlab.cli.queue import queue_group
     from cnnlab.cli.report import report_command
 
     for command in (ls_command, show_command, rm_command, db_group, config_command):
@@ -88,6 +89,7 @@ def _register() -> None:
         bench_command,
         latency_command,
         profile_command,
+        queue_group,
         demo_command,
     ):
         cli.add_command(command)

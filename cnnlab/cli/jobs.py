@@ -271,10 +271,15 @@ def engine_status_command(ctx: click.Context, as_json: bool, db: Path | None) ->
     state = f"running (pid {status.pid})" if status.running else "not running"
     click.echo(f"scheduler   {state}")
     if status.running:
-        click.echo(f"parallel    {status.max_parallel}")
+        slots = ", ".join(f"{name} {count}" for name, count in status.slots.items())
+        click.echo(f"slots       {slots or '?'}; one job per phone")
+        if status.max_parallel is not None:
+            click.echo(f"parallel    at most {status.max_parallel} (max_parallel)")
         click.echo(f"gpus        {', '.join(status.gpus) or 'none'}")
     click.echo(f"running     {', '.join(map(str, status.running_jobs)) or 'none'}")
     click.echo(f"queued      {status.queued_jobs}")
+    for job in status.waiting:
+        click.echo(f"  #{job['id']} {job['kind']}: {job['waiting_for'] or 'starting'}")
     for job in status.backend_jobs:
         where = f" on {job['node']}" if job["node"] else ""
         slurm_id = job["job_id"] or "not submitted yet"

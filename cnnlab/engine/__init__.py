@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from cnnlab.engine.kinds.importing.spec import ImportSpec
     from cnnlab.engine.kinds.transfer.run import prepare_transfer
     from cnnlab.engine.kinds.transfer.spec import TransferSpec
+    from cnnlab.engine.queue import QueuedJob, hold_job, read_queue, to_front
     from cnnlab.engine.runtime.ingest import ingest_reports
     from cnnlab.engine.runtime.liveness import mark_lost
     from cnnlab.engine.runtime.scheduler import (
@@ -85,6 +86,7 @@ _HOMES = {
     **dict.fromkeys(("DeviceIdentity", "import_latency"), "cnnlab.engine.latency_import"),
     "ImportSpec": "cnnlab.engine.kinds.importing.spec",
     "ingest_reports": "cnnlab.engine.runtime.ingest",
+    **dict.fromkeys(("QueuedJob", "hold_job", "read_queue", "to_front"), "cnnlab.engine.queue"),
     "SlurmOptions": "cnnlab.engine.runtime.slurm",
 }
 
@@ -95,6 +97,7 @@ __all__ = [
     "BenchSpec",
     "ConvertSpec",
     "ImportSpec",
+    "QueuedJob",
     "SchedulerStatus",
     "SlurmOptions",
     "SpecError",
@@ -105,6 +108,7 @@ __all__ = [
     "conversion_specs",
     "ensure_scheduler",
     "expand_devices",
+    "hold_job",
     "import_model",
     "ingest_reports",
     "list_variants",
@@ -112,6 +116,7 @@ __all__ = [
     "mark_lost",
     "plan_bench",
     "prepare_transfer",
+    "read_queue",
     "resume",
     "scheduler_status",
     "spec_from_dict",
@@ -121,6 +126,7 @@ __all__ = [
     "submit_bench",
     "submit_conversions",
     "submit_repeats",
+    "to_front",
 ]
 
 

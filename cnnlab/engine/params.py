@@ -184,6 +184,12 @@ BENCH_PARAMS: tuple[Param, ...] = (
         label="cold: each sample a fresh process, loading included",
     ),
     Param(
+        "allow_busy",
+        bool,
+        "Run a host bench while other jobs load the CPUs, marked busy (default: wait for quiet).",
+        label="allow a busy host (host)",
+    ),
+    Param(
         "profile_ops",
         bool,
         "Also time every operator, mapped to its Keras layer (phones; its own invocation).",

@@ -74,14 +74,16 @@ class LatencyRow:
     samples_are: str = "timed runs"  # what one sample is (`_samples_are`)
     delegate: str = "cpu"  # the delegate asked for
     extent: str | None = None  # what the tool said of it: full, partial, ... (None: not said)
+    busy: bool = False  # taken while other jobs loaded the host's CPUs (`busy_host`)
 
     @property
     def ran_short(self) -> str:
         """What ran, in a few letters for a table cell: `gpu`, `gpu+c` (partly on the CPU)."""
         short = {"xnnpack": "xnn", "nnapi": "nnapi"}.get(self.delegate, self.delegate)
+        mark = "!" if self.busy else ""
         if self.extent == "partial":
-            return f"{short[:3]}+c"
-        return short if self.extent in (None, "full", "applied", "cpu") else f"{short}?"
+            return f"{short[:3]}+c{mark}"
+        return (short if self.extent in (None, "full", "applied", "cpu") else f"{short}?") + mark
 
     @property
     def label(self) -> str:
@@ -196,6 +198,7 @@ def read_latency(store: Store, experiment_ids: Sequence[int]) -> LatencyData:
                     delegate=run.delegate,
                     extent=_extent(run),
                     samples_are=_samples_are(run, mode),
+                    busy=busy_host(run) is not None,
                     device_id=run.device_id,
                     **_steady(run),
                 )
@@ -211,11 +214,27 @@ def _ran_on(run: BenchRun) -> str | None:
     described = None
     if isinstance(said, dict) and said.get("requested") not in (None, "cpu"):
         described = str(said["described"]) if said.get("described") else None
+    caveats = []
     timed_with = extra.get("timed_with")
     if isinstance(timed_with, list) and timed_with:
-        caveat = f"timed with {' and '.join(map(str, timed_with))}"
+        caveats.append(f"timed with {' and '.join(map(str, timed_with))}")
+    if busy := busy_host(run):
+        caveats.append(busy)
+    for caveat in caveats:
         described = f"{described}; {caveat}" if described else caveat
     return described
+
+
+def busy_host(run: BenchRun) -> str | None:
+    """ "busy host (#3 train running, load 1.92)" when other jobs loaded the host's CPUs during
+    a host bench (`--allow-busy`, or a bench recorded before the scheduler waited for quiet)."""
+    load = (run.extra or {}).get("host_load")
+    if not isinstance(load, dict) or not load.get("busy"):
+        return None
+    others = ", ".join(
+        f"#{o.get('id')} {o.get('kind')}" for o in load.get("others") or [] if isinstance(o, dict)
+    )
+    return f"busy host ({others} running, load {load.get('load_1m_after')})"
 
 
 def _samples_are(run: BenchRun, mode: str) -> str:

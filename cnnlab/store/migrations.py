@@ -223,6 +223,19 @@ def m005_warning(conn: sqlite3.Connection) -> None:
     _run(conn, "ALTER TABLE experiments ADD COLUMN warning TEXT")
 
 
+@migration
+def m006_queue(conn: sqlite3.Connection) -> None:
+    # The local queue (issue 16): why a queued job waits, in the scheduler's one phrase
+    # ("waiting for phone R58M41XYZ"); a job held back by its user; and its place in the queue
+    # (NULL: by id; a job moved to the front gets a rank below every other).
+    _run(
+        conn,
+        "ALTER TABLE experiments ADD COLUMN waiting_for TEXT",
+        "ALTER TABLE experiments ADD COLUMN held INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE experiments ADD COLUMN queue_rank REAL",
+    )
+
+
 def latest_version() -> int:
     return len(MIGRATIONS)
 

@@ -119,6 +119,11 @@ class Experiment:
     # One sentence when the run's numbers should not be trusted as they stand (validation
     # accuracy stuck at chance, a model that does not learn), None otherwise.
     warning: str | None = None
+    # The local queue: why the scheduler has not started it, whether its user holds it back,
+    # and its place (None: by id).
+    waiting_for: str | None = None
+    held: bool = False
+    queue_rank: float | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Experiment:
@@ -128,16 +133,23 @@ class Experiment:
             values["backend_options"] = loads(values["backend_options"]) or {}
         values["final_metrics"] = loads(values["final_metrics"]) or {}
         values["stop_requested"] = bool(values["stop_requested"])
+        if "held" in values:
+            values["held"] = bool(values["held"])
         if values["stopped_early"] is not None:
             values["stopped_early"] = bool(values["stopped_early"])
         return cls(**values)
 
     @property
     def display_status(self) -> str:
-        """The status as people read it: a queued Slurm job says why Slurm holds it back."""
+        """The status as people read it: a queued job says why it waits (Slurm's reason, or the
+        local scheduler's phrase), a held one that it is held."""
         if self.status == Status.QUEUED and self.backend_state == "PENDING":
             reason = self.backend_reason
             return f"pending ({reason})" if reason and reason != "None" else "pending"
+        if self.status == Status.QUEUED and self.held:
+            return "queued (held)"
+        if self.status == Status.QUEUED and self.waiting_for:
+            return f"queued ({self.waiting_for})"
         return self.status
 
     @property
@@ -191,6 +203,8 @@ class Experiment:
             "train_seconds": self.train_seconds,
             "params": self.params,
             "warning": self.warning,
+            "waiting_for": self.waiting_for,
+            "held": self.held,
         }
 
 

@@ -52,6 +52,9 @@ EXPECTED_COLUMNS = {
         "backend_options",
         "report_offset",
         "warning",
+        "waiting_for",
+        "held",
+        "queue_rank",
     },
     "epochs": {
         "experiment_id",

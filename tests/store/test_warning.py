@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 from cnnlab.store import create_experiment, get_experiment, open_store, update_summary
-from cnnlab.store import migrations as m
 
 
 def test_an_older_database_gains_the_column_and_keeps_its_rows(db_path: Path) -> None:
@@ -16,7 +15,9 @@ def test_an_older_database_gains_the_column_and_keeps_its_rows(db_path: Path) ->
     # Make it the database an older cnnlab wrote: m004 its last migration, no `warning` column.
     conn = sqlite3.connect(db_path)
     conn.execute("ALTER TABLE experiments DROP COLUMN warning")
-    conn.execute("DELETE FROM _migrations WHERE name = 'm005_warning'")
+    for column in ("waiting_for", "held", "queue_rank"):  # m006, after it
+        conn.execute(f"ALTER TABLE experiments DROP COLUMN {column}")
+    conn.execute("DELETE FROM _migrations WHERE name IN ('m005_warning', 'm006_queue')")
     conn.execute("PRAGMA user_version = 4")
     conn.commit()
     conn.close()
@@ -29,8 +30,7 @@ def test_an_older_database_gains_the_column_and_keeps_its_rows(db_path: Path) ->
     conn = sqlite3.connect(db_path)
     names = [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
     conn.close()
-    assert names[-1] == "m005_warning"
-    assert [name for name, _ in m.MIGRATIONS].index("m005_warning") == len(m.MIGRATIONS) - 1
+    assert names[-2:] == ["m005_warning", "m006_queue"]
 
 
 def test_a_warning_is_set_shown_in_json_and_cleared(db_path: Path) -> None:

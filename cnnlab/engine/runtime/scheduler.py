@@ -29,6 +29,7 @@ from cnnlab.config import load_config
 from cnnlab.engine.runtime.ending import clear_ending, record_ending
 from cnnlab.engine.runtime.environment import gpu_names
 from cnnlab.engine.runtime.liveness import find_job_process, mark_lost
+from cnnlab.engine.runtime.resources import Booking, Limits, needs_of
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     ACTIVE_STATUSES,
@@ -44,7 +45,8 @@ from cnnlab.store import (
     open_store,
     set_status,
 )
-from cnnlab.store.backends import LOCAL, active_on, any_on_backend, claim_next_on, count_running_on
+from cnnlab.store.backends import LOCAL, active_on, any_on_backend, claim_next_on
+from cnnlab.store.queue import claim, queued_in_order, set_waiting
 
 if TYPE_CHECKING:
     from cnnlab.config import Config
@@ -75,6 +77,9 @@ class SchedulerStatus:
     running_jobs: list[int]
     queued_jobs: int
     backend_jobs: list[dict[str, Any]] = field(default_factory=list)  # Slurm's, queued or running
+    slots: dict[str, int | None] = field(default_factory=dict)  # trainer, conversion
+    # The local queue in start order: id, kind, and why it waits (or "held").
+    waiting: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         from cnnlab.store.records import iso
@@ -89,6 +94,8 @@ class SchedulerStatus:
             "running_jobs": self.running_jobs,
             "queued_jobs": self.queued_jobs,
             "backend_jobs": self.backend_jobs,
+            "slots": self.slots,
+            "waiting": self.waiting,
         }
 
 
@@ -133,6 +140,15 @@ def scheduler_status(store: Store) -> SchedulerStatus:
                 "node": e.backend_node,
             }
             for e in active_on(store, "slurm")
+        ],
+        slots=state.get("slots", {}),
+        waiting=[
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "waiting_for": "held" if e.held else e.waiting_for,
+            }
+            for e in queued_in_order(store, LOCAL)
         ],
     )
 
@@ -216,7 +232,13 @@ class Scheduler:
         self.lock = lock
         config = load_config(store.path)
         self.gpus = gpu_names()
-        self.max_parallel = config.engine.max_parallel or max(1, len(self.gpus))
+        self.limits = Limits(
+            trainer_slots=config.engine.trainer_slots or max(1, len(self.gpus)),
+            conversion_slots=config.engine.conversion_slots,
+            max_parallel=config.engine.max_parallel,
+            gpus=self.gpus,
+        )
+        self.max_parallel = config.engine.max_parallel
         self.idle_timeout_s = config.engine.idle_timeout_s
         self.children: dict[int, tuple[subprocess.Popen[bytes], str | None]] = {}
         self.stopping = False
@@ -311,6 +333,10 @@ class Scheduler:
             started_at=self.started_at,
             max_parallel=self.max_parallel,
             gpus=self.gpus,
+            slots={
+                "trainer": self.limits.trainer_slots,
+                "conversion": self.limits.conversion_slots,
+            },
         )
 
     def _reap(self) -> None:
@@ -354,12 +380,25 @@ class Scheduler:
         self.store.retrying(mark)
         return True
 
-    def _free_gpu(self) -> str | None:
-        if not self.gpus:
+    def _gpu_of(self, experiment: Any) -> str | None:
+        """The GPU a running local job was given: this scheduler's record, or (a job started
+        by a scheduler since restarted) its process's own CUDA_VISIBLE_DEVICES."""
+        if experiment.id in self.children:
+            return self.children[experiment.id][1]
+        if not experiment.pid:
             return None
-        busy = {gpu for _, gpu in self.children.values()}
-        free = [str(i) for i in range(len(self.gpus)) if str(i) not in busy]
-        return free[0] if free else None
+        with contextlib.suppress(OSError):
+            environ = Path(f"/proc/{experiment.pid}/environ").read_bytes().split(b"\0")
+            for entry in environ:
+                if entry.startswith(b"CUDA_VISIBLE_DEVICES="):
+                    return entry.partition(b"=")[2].decode() or None
+        return None
+
+    def _booking(self) -> Booking:
+        running = [e for e in active_on(self.store, LOCAL) if e.status == "running"]
+        booking = Booking(self.limits, running)
+        booking.busy_gpus = {gpu for e in running if (gpu := self._gpu_of(e)) is not None}
+        return booking
 
     def _follow_slurm(self) -> None:
         """Hand ready Slurm rows to sbatch and bring their reports and states into the store.
@@ -377,31 +416,59 @@ class Scheduler:
             self.slurm.step()
 
     def _start_queued(self) -> None:
-        while count_running_on(self.store, LOCAL) < self.max_parallel:
-            if self.gpus and self._free_gpu() is None:
-                return
-            experiment = claim_next_on(self.store, LOCAL, host=self.host)
-            if experiment is None:
-                return
+        """Start every queued job whose resources are free, in queue order; say why the others
+        wait. A job waiting for something blocks later jobs needing the same thing only."""
+        booking = self._booking()
+        statuses = {e.id: e.status for e in booking.running}
+        reasons: dict[int, str | None] = {}
+        for experiment in queued_in_order(self.store, LOCAL):
+            if experiment.held:
+                continue
+            reason = self._dependency(experiment, statuses)
+            if reason is None:
+                reason = booking.wait_reason(experiment)
+            if reason is not None:
+                booking.block(experiment)
+                reasons[experiment.id] = reason
+                continue
+            needs = needs_of(experiment)
+            gpu = booking.free_gpu() if needs.gpu else None
+            claimed = claim(self.store, experiment.id, host=self.host)
+            if claimed is None:
+                continue  # stopped, removed or held since it was read
+            booking.take(claimed, gpu)
             try:
-                self._spawn(experiment.id)
+                self._spawn(claimed.id, gpu)
             except OSError as exc:  # its run folder or log cannot be made: fail it, go on
-                reason = (
+                why = (
                     f"Could not start the job: {exc.strerror or exc} ({exc.filename}); fix that "
-                    f"folder, then `cnnlab resume {experiment.id}` or submit it again."
+                    f"folder, then `cnnlab resume {claimed.id}` or submit it again."
                 )
-                if set_status(
-                    self.store, experiment.id, "failed", error=reason, expect=("running",)
-                ):
-                    append_event(self.store, experiment.id, "failed", reason)
+                if set_status(self.store, claimed.id, "failed", error=why, expect=("running",)):
+                    append_event(self.store, claimed.id, "failed", why)
+        set_waiting(self.store, reasons)
 
-    def _spawn(self, experiment_id: int) -> None:
+    def _dependency(self, experiment: Any, statuses: dict[int, str]) -> str | None:
+        """ "waiting for #N" while the job it waits for has not ended `done`."""
+        if experiment.wait_for is None:
+            return None
+        status = statuses.get(experiment.wait_for)
+        if status is None:
+            try:
+                status = get_experiment(self.store, experiment.wait_for).status
+            except UnknownExperiment:
+                return None  # removed: cancel_orphaned decides
+            statuses[experiment.wait_for] = status
+        return None if status == "done" else f"waiting for #{experiment.wait_for}"
+
+    def _spawn(self, experiment_id: int, gpu: str | None) -> None:
         run_dir = self.store.run_dir(experiment_id)
         run_dir.mkdir(parents=True, exist_ok=True)
-        gpu = self._free_gpu()
         env = dict(os.environ)
         if gpu is not None:
             env["CUDA_VISIBLE_DEVICES"] = gpu
+        elif self.gpus:  # a conversion or a bench must not take a GPU it never uses
+            env["CUDA_VISIBLE_DEVICES"] = ""
         clear_ending(run_dir)  # a previous run's ending must not speak for this one
         with (run_dir / "log.txt").open("ab") as log:
             process = subprocess.Popen(

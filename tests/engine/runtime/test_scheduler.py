@@ -44,7 +44,8 @@ def test_one_scheduler_per_database(store: Store, db_path: Path) -> None:
     status = scheduler_status(store)
     assert status.running
     assert status.pid is not None
-    assert status.max_parallel == 1  # no GPU here: one job at a time
+    assert status.max_parallel is None  # no cap but the slots
+    assert status.slots == {"trainer": 1, "conversion": 1}  # no GPU here: one training at once
     assert stop_scheduler(store)
 
 

@@ -85,6 +85,7 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
     if job.remote:  # a Slurm node is not the host the database's machine is known as
         info = dataclasses.replace(info, serial=remote_host_serial())
     label = "cold" if spec.cold else "warm"
+    before = _host_load(job)
 
     def on_sample(index: int, microseconds: float) -> None:
         job.reporter.progress(1, index + 1, spec.runs)
@@ -130,6 +131,9 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
         raise
     except BenchStopped:
         return JobOutcome(True, "Stopped during the benchmark; nothing was recorded")
+    result = dataclasses.replace(
+        result, extra={**result.extra, "host_load": _load_record(spec, before, _host_load(job))}
+    )
     job.reporter.bench_run(
         info, result.to_bench_run(job.experiment.id, artifact.id), result.samples_us
     )
@@ -153,6 +157,37 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
     if spec.profile_ops:
         message += _profile_line(job, result.extra)
     return JobOutcome(False, message)
+
+
+def _host_load(job: JobContext) -> dict[str, Any]:
+    """The host's load and the other jobs running on it now (none known on a Slurm node)."""
+    import os
+
+    from cnnlab.store import ExperimentQuery, list_experiments
+
+    others: list[dict[str, Any]] = []
+    if not job.remote:
+        running = list_experiments(job.store, ExperimentQuery(status=("running",), limit=1000))
+        others = [
+            {"id": e.id, "kind": e.kind, "device": e.spec.get("device")}
+            for e in running
+            if e.id != job.experiment.id and e.backend == "local"
+        ]
+    return {"load_1m": round(os.getloadavg()[0], 2), "others": others}
+
+
+def _load_record(spec: BenchSpec, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What else ran on the host during the bench, and whether that makes its numbers busy:
+    for a host bench, any job using the host's CPUs (a phone bench only talks to adb)."""
+    seen = {o["id"]: o for o in [*before["others"], *after["others"]]}
+    cpu_jobs = [o for o in seen.values() if not (o["kind"] == "bench" and o["device"] != "host")]
+    return {
+        "load_1m_before": before["load_1m"],
+        "load_1m_after": after["load_1m"],
+        "others": list(seen.values()),
+        "allowed_busy": spec.allow_busy,
+        "busy": spec.device == "host" and bool(cpu_jobs),
+    }
 
 
 def _profile_line(job: JobContext, extra: dict[str, Any]) -> str:

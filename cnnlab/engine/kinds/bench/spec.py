@@ -38,6 +38,7 @@ class BenchSpec:
     cold: bool = False
     require_full_delegation: bool = False
     profile_ops: bool = False
+    allow_busy: bool = False
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -59,6 +60,11 @@ class BenchSpec:
             raise SpecError(
                 "--require-full-delegation applies to a phone's gpu, nnapi or xnnpack delegate "
                 f"(here: {self.delegate} on {self.device})."
+            )
+        if self.allow_busy and self.device != "host":
+            raise SpecError(
+                "--allow-busy applies to host benches (a phone bench never waits for the host; "
+                f"it waits only for its phone, here {self.device})."
             )
         if self.profile_ops and self.device == "host":
             raise SpecError(
