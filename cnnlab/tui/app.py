@@ -51,6 +51,7 @@ class CnnlabApp(App[None]):
         # Not in the footer (every screen's would grow); in the palette and the help screen.
         Binding("D", "app.devices", "Devices", show=False),
         Binding("L", "app.latency", "Latency of marked/open experiments", show=False),
+        Binding("Q", "app.queue", "Queue: what starts next, and why each job waits", show=False),
     ]
 
     def __init__(
@@ -111,6 +112,12 @@ class CnnlabApp(App[None]):
 
         if not isinstance(self.screen, DevicesScreen):
             self.push_screen(DevicesScreen())
+
+    def action_queue(self) -> None:
+        from cnnlab.tui.screens.queue import QueueScreen
+
+        if not isinstance(self.screen, QueueScreen):
+            self.push_screen(QueueScreen())
 
     def action_latency(self) -> None:
         from cnnlab.tui.screens.latency import LatencyScreen, latency_ids

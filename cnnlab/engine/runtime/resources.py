@@ -63,8 +63,9 @@ class Booking:
     busy_gpus: set[str] = field(default_factory=set)
     # A quiet-host bench first in line: later CPU jobs let it go first instead of starving it.
     host_reserved_by: int | None = None
-    # Pools a job earlier in the queue is waiting for: later jobs of the pool do not jump it.
-    blocked: set[str] = field(default_factory=set)
+    # What a job earlier in the queue waits for (a pool, or "phone SERIAL"), and which job:
+    # later jobs needing the same do not jump it.
+    blocked: dict[str, int] = field(default_factory=dict)
 
     def _of(self, pool: str) -> list[Experiment]:
         return [e for e in self.running if needs_of(e).pool == pool]
@@ -82,8 +83,8 @@ class Booking:
             holder = next((e for e in self._of(PHONE) if needs_of(e).phone == needs.phone), None)
             if holder is not None:
                 return f"waiting for phone {needs.phone} (#{holder.id} runs on it)"
-            if f"phone {needs.phone}" in self.blocked:
-                return f"waiting for phone {needs.phone}"
+            if (first := self.blocked.get(f"phone {needs.phone}")) is not None:
+                return f"waiting for phone {needs.phone} (#{first} is first in line)"
             return None
         hogs = [e for e in self.running if needs_of(e).uses_host_cpus]
         quiet_bench = next((e for e in self._of(HOST_BENCH) if needs_of(e).quiet_host), None)
@@ -99,24 +100,26 @@ class Booking:
             return None
         if self.host_reserved_by is not None and self.host_reserved_by != experiment.id:
             return f"waiting for host bench #{self.host_reserved_by} to run on a quiet host"
-        if needs.pool in self.blocked:
-            return f"waiting for a {needs.pool} slot"
         if needs.pool == TRAINER:
             if self.limits.gpus and self.free_gpu() is None:
                 return "waiting for a GPU"
             taken = len(self._of(TRAINER))
             if taken >= self.limits.trainer_slots:
                 return f"waiting for a trainer slot ({taken} training)"
-            return None
-        taken = len(self._of(CONVERSION))
-        if taken >= self.limits.conversion_slots:
-            return f"waiting for a conversion slot ({taken} running)"
+        else:
+            taken = len(self._of(CONVERSION))
+            if taken >= self.limits.conversion_slots:
+                return f"waiting for a conversion slot ({taken} running)"
+        if (first := self.blocked.get(needs.pool)) is not None:
+            return f"waiting for a {needs.pool} slot (#{first} is first in line)"
         return None
 
     def block(self, experiment: Experiment) -> None:
         """`experiment` waits: later jobs needing the same thing wait behind it."""
         needs = needs_of(experiment)
-        self.blocked.add(f"phone {needs.phone}" if needs.phone else needs.pool)
+        self.blocked.setdefault(
+            f"phone {needs.phone}" if needs.phone else needs.pool, experiment.id
+        )
 
     def take(self, experiment: Experiment, gpu: str | None) -> None:
         """`experiment` starts now: what it holds is booked for the rest of this round."""

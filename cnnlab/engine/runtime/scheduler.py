@@ -425,8 +425,10 @@ class Scheduler:
             if experiment.held:
                 continue
             reason = self._dependency(experiment, statuses)
-            if reason is None:
-                reason = booking.wait_reason(experiment)
+            if reason is not None:  # not ready: it holds no place in line for a resource
+                reasons[experiment.id] = reason
+                continue
+            reason = booking.wait_reason(experiment)
             if reason is not None:
                 booking.block(experiment)
                 reasons[experiment.id] = reason

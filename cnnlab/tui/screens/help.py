@@ -24,6 +24,7 @@ def keys_markdown() -> str:
     from cnnlab.tui.screens.experiments import ExperimentsScreen
     from cnnlab.tui.screens.job_form import JobForm
     from cnnlab.tui.screens.latency import LatencyScreen
+    from cnnlab.tui.screens.queue import QueueScreen
 
     parts = []
     screens: tuple[tuple[str, Any], ...] = (
@@ -35,6 +36,7 @@ def keys_markdown() -> str:
         ("Bench form", BenchForm),
         ("Devices", DevicesScreen),
         ("Latency", LatencyScreen),
+        ("Queue", QueueScreen),
         ("Everywhere", CnnlabApp),
     )
     for title, screen in screens:

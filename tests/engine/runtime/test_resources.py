@@ -1,0 +1,90 @@
+"""What each kind waits for, in the scheduler's own phrases (`engine.runtime.resources`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cnnlab.engine.runtime.resources import Booking, Limits
+from cnnlab.store import Experiment, Store, create_experiment, get_experiment
+
+
+def job(store: Store, kind: str, status: str = "queued", **spec: Any) -> Experiment:
+    return get_experiment(store, create_experiment(store, kind, spec=spec, status=status))
+
+
+def booking(running: list[Experiment], **limits: Any) -> Booking:
+    settings = {"trainer_slots": 1, "conversion_slots": 1, **limits}
+    return Booking(Limits(**settings), running)
+
+
+def test_a_phone_bench_needs_its_phone_only(store: Store) -> None:
+    training = job(store, "train", "running")
+    on_a = job(store, "bench", "running", device="R58A")
+    free = booking([training, on_a])
+    assert free.wait_reason(job(store, "bench", device="R58B")) is None  # beside a training
+    assert free.wait_reason(job(store, "bench", device="R58A")) == (
+        f"waiting for phone R58A (#{on_a.id} runs on it)"
+    )
+
+
+def test_trainings_wait_for_a_gpu_or_a_slot_and_conversions_for_their_own(store: Store) -> None:
+    training = job(store, "train", "running")
+    no_gpu = booking([training])
+    assert no_gpu.wait_reason(job(store, "transfer")) == "waiting for a trainer slot (1 training)"
+    assert no_gpu.wait_reason(job(store, "convert")) is None  # its own slot, no GPU
+    gpus = booking([training], trainer_slots=2, gpus=["A100", "A100"])
+    gpus.busy_gpus = {"0", "1"}
+    assert gpus.wait_reason(job(store, "train")) == "waiting for a GPU"
+    gpus.busy_gpus = {"0"}
+    assert gpus.wait_reason(job(store, "train")) is None and gpus.free_gpu() == "1"
+    converting = job(store, "convert", "running")
+    assert booking([converting]).wait_reason(job(store, "import")) == (
+        "waiting for a conversion slot (1 running)"
+    )
+    capped = booking([training, converting], max_parallel=2)
+    assert capped.wait_reason(job(store, "bench", device="R58A")) == (
+        "waiting for a free slot (2 jobs running, max_parallel)"
+    )
+
+
+def test_a_host_bench_waits_for_quiet_and_then_goes_first(store: Store) -> None:
+    training = job(store, "train", "running")
+    phone = job(store, "bench", "running", device="R58A")
+    round_ = booking([training, phone])
+    quiet = job(store, "bench", device="host")
+    assert round_.wait_reason(quiet) == "waiting for the host to be quiet (1 job running)"
+    round_.block(quiet)
+    # Later CPU jobs let it go first instead of starving it; phones do not care.
+    assert round_.wait_reason(job(store, "convert")) == (
+        f"waiting for host bench #{quiet.id} to run on a quiet host"
+    )
+    assert round_.wait_reason(job(store, "bench", device="R58B")) is None
+    assert round_.wait_reason(job(store, "bench", device="host", allow_busy=True)) is None
+    running = job(store, "bench", "running", device="host")
+    beside = booking([running])
+    assert beside.wait_reason(job(store, "train")) == (
+        f"waiting for host bench #{running.id} (it needs a quiet host)"
+    )
+    assert beside.wait_reason(job(store, "bench", device="R58A")) is None
+
+
+def test_a_waiting_job_is_not_jumped_by_a_later_one_needing_the_same(store: Store) -> None:
+    round_ = booking([job(store, "train", "running")], trainer_slots=2)
+    first, later = job(store, "train"), job(store, "train")
+    assert round_.wait_reason(first) is None
+    round_.take(first, None)
+    assert round_.wait_reason(later) == "waiting for a trainer slot (2 training)"
+    round_.block(later)
+    assert round_.wait_reason(job(store, "train")) == "waiting for a trainer slot (2 training)"
+    # A slot frees up: the first in line takes it, not a later one seen in the same round.
+    freed = booking([], trainer_slots=1)
+    freed.block(later)
+    assert freed.wait_reason(job(store, "train")) == (
+        f"waiting for a trainer slot (#{later.id} is first in line)"
+    )
+    phone_free = booking([])
+    second = job(store, "bench", device="R58A")
+    phone_free.block(second)
+    assert phone_free.wait_reason(job(store, "bench", device="R58A")) == (
+        f"waiting for phone R58A (#{second.id} is first in line)"
+    )
