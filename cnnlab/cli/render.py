@@ -37,8 +37,10 @@ WARNING_MARK = "⚠"
 
 
 def marked_status(experiment: Experiment) -> str:
-    """The status as `ls` and `show` print it, marked when the run carries a warning."""
-    return f"{experiment.status} {WARNING_MARK}" if experiment.warning else experiment.status
+    """The status as `ls` and `show` print it (a queued job says why it waits), marked when
+    the run carries a warning."""
+    status = experiment.display_status
+    return f"{status} {WARNING_MARK}" if experiment.warning else status
 
 
 def number(value: float | None, digits: int = 4) -> str:
