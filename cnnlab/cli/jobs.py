@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from cnnlab.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
+WAITING_SHOWN = 10  # queued jobs `engine status` lists, each with why it waits
 
 
 def training_options(fn: F) -> F:
@@ -270,16 +271,21 @@ def engine_status_command(ctx: click.Context, as_json: bool, db: Path | None) ->
         return
     state = f"running (pid {status.pid})" if status.running else "not running"
     click.echo(f"scheduler   {state}")
-    if status.running:
+    if status.running and not status.slots:  # just started: its limits are not published yet
+        click.echo("slots       not known yet (the scheduler is starting; ask again)")
+    elif status.running:
         slots = ", ".join(f"{name} {count}" for name, count in status.slots.items())
-        click.echo(f"slots       {slots or '?'}; one job per phone")
+        click.echo(f"slots       {slots}; one job per phone")
         if status.max_parallel is not None:
             click.echo(f"parallel    at most {status.max_parallel} (max_parallel)")
         click.echo(f"gpus        {', '.join(status.gpus) or 'none'}")
     click.echo(f"running     {', '.join(map(str, status.running_jobs)) or 'none'}")
     click.echo(f"queued      {status.queued_jobs}")
-    for job in status.waiting:
+    for job in status.waiting[:WAITING_SHOWN]:
         click.echo(f"  #{job['id']} {job['kind']}: {job['waiting_for'] or 'starting'}")
+    if len(status.waiting) > WAITING_SHOWN:  # a sweep of 200 repeats: the first ones tell enough
+        more = len(status.waiting) - WAITING_SHOWN
+        click.echo(f"  ... and {more} more in the local queue (`cnnlab queue` lists them all)")
     for job in status.backend_jobs:
         where = f" on {job['node']}" if job["node"] else ""
         slurm_id = job["job_id"] or "not submitted yet"

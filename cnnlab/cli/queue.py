@@ -19,9 +19,12 @@ def queue_group(ctx: click.Context, as_json: bool, db: Path | None) -> None:
     """Queued jobs in the order they will start, each with why it waits."""
     if ctx.invoked_subcommand is not None:
         return
+    from cnnlab.cli.context import look_after_jobs
     from cnnlab.engine import read_queue
 
-    jobs = read_queue(open_db(ctx, db))
+    store = open_db(ctx, db)
+    look_after_jobs(store)  # as every reading command: a missing scheduler is started again
+    jobs = read_queue(store)
     if as_json:
         print_json([job.to_json() for job in jobs])
         return

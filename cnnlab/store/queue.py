@@ -4,7 +4,10 @@ The scheduler starts the first queued job whose resources are free (`cnnlab.engi
 resources`), not merely the oldest, so the order and the claim live here, in SQL: a job moved to
 the front gets a rank below every other (`queue_rank`, else its id), a held one is skipped, and
 a claim is one conditional UPDATE, so two schedulers can never start the same job. Why each job
-still waits is written by the scheduler (`waiting_for`), and only when it changed.
+still waits is written by the scheduler (`waiting_for`), and only when it changed. Only local
+jobs are steered here: Slurm decides when a Slurm job starts, and its sbatch never looks at a
+hold. A job that leaves the queue (stopped, cancelled) gives up its hold and its phrase
+(`release_ended`), so that a resumed job starts instead of staying held by a hold long gone.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sqlite3
 import time
 from collections.abc import Mapping
 
+from cnnlab.store.backends import LOCAL
 from cnnlab.store.connection import Store
 from cnnlab.store.errors import InvalidValue, UnknownExperiment
 from cnnlab.store.records import Experiment
@@ -60,14 +64,33 @@ def set_waiting(store: Store, reasons: Mapping[int, str | None]) -> None:
             )
 
 
+def release_ended(store: Store) -> list[int]:
+    """Clear the hold and the phrase of jobs no longer queued (stopped or cancelled while they
+    waited); returns their ids. Reads first, so a round with nothing to clear writes nothing."""
+    ended = "status != 'queued' AND (held = 1 OR waiting_for IS NOT NULL)"
+    if not store.read(f"SELECT 1 FROM experiments WHERE {ended} LIMIT 1"):
+        return []
+    with store.write() as conn:
+        ids = [row[0] for row in conn.execute(f"SELECT id FROM experiments WHERE {ended}")]
+        conn.execute(f"UPDATE experiments SET held = 0, waiting_for = NULL WHERE {ended}")
+    return ids
+
+
 def _queued(conn: sqlite3.Connection, experiment_id: int) -> None:
-    row = conn.execute("SELECT status FROM experiments WHERE id = ?", (experiment_id,)).fetchone()
+    row = conn.execute(
+        "SELECT status, backend FROM experiments WHERE id = ?", (experiment_id,)
+    ).fetchone()
     if row is None:
         raise UnknownExperiment(experiment_id)
     if row[0] != "queued":
         raise InvalidValue(
             f"Experiment {experiment_id} is {row[0]}, not queued; only a queued job has a place "
             "in the queue."
+        )
+    if row[1] != LOCAL:
+        raise InvalidValue(
+            f"Experiment {experiment_id} runs on {row[1]}, which decides when it starts; the "
+            "queue orders and holds local jobs only (`cnnlab stop` takes it out of Slurm's)."
         )
 
 
@@ -77,6 +100,8 @@ def move_to_front(store: Store, experiment_id: int) -> None:
         _queued(conn, experiment_id)
         low = conn.execute(
             "SELECT min(coalesce(queue_rank, id)) FROM experiments WHERE status = 'queued'"
+            " AND backend = ?",
+            (LOCAL,),
         ).fetchone()[0]
         conn.execute(
             "UPDATE experiments SET queue_rank = ? WHERE id = ?",

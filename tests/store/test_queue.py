@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from support.scheduler import scheduler_lock_held
 
-from cnnlab.store import Store, create_experiment, get_experiment
+from cnnlab.engine import read_queue, scheduler_status, stop
+from cnnlab.engine.runtime.scheduler import UNSERVED
+from cnnlab.store import InvalidValue, Store, create_experiment, get_experiment, set_status
 from cnnlab.store.backends import LOCAL
-from cnnlab.store.queue import claim, hold, move_to_front, queued_in_order, set_waiting
+from cnnlab.store.queue import (
+    claim,
+    hold,
+    move_to_front,
+    queued_in_order,
+    release_ended,
+    set_waiting,
+)
 
 
 def test_order_front_hold_and_claim(store: Store) -> None:
@@ -48,3 +58,58 @@ def test_cnnlab_queue_lists_steers_and_refuses(invoke, db_path: Path, store: Sto
         assert refused.exit_code == 2 and "is done, not queued" in refused.output
         missing = invoke("queue", "hold", "999", "--db", str(db_path))
         assert missing.exit_code == 2 and "No experiment with id 999" in missing.output
+
+
+def test_a_slurm_job_is_not_steered_by_the_local_queue(store: Store) -> None:
+    local = create_experiment(store, "train")
+    on_slurm = create_experiment(store, "train", backend="slurm")
+    # Its sbatch never looks at a hold: a hold taken would be a lie ("queued (held)").
+    for steer in (lambda: hold(store, on_slurm), lambda: move_to_front(store, on_slurm)):
+        with pytest.raises(InvalidValue, match="runs on slurm, which decides when it starts"):
+            steer()
+    assert not get_experiment(store, on_slurm).held
+    assert get_experiment(store, on_slurm).queue_rank is None
+    move_to_front(store, local)
+    assert get_experiment(store, local).queue_rank == local - 1.0  # ranked among local jobs
+
+
+def test_a_job_stopped_while_held_gives_up_its_hold_and_its_phrase(store: Store) -> None:
+    held, waiting = create_experiment(store, "train"), create_experiment(store, "train")
+    hold(store, held)
+    set_waiting(store, {waiting: "waiting for a GPU"})
+    assert release_ended(store) == []  # both still queued: nothing to clear
+    stop(store, held)
+    stop(store, waiting)
+    assert release_ended(store) == [held, waiting]
+    assert release_ended(store) == []
+    assert (get_experiment(store, waiting).to_json()["waiting_for"]) is None
+    set_status(store, held, "queued", expect=("stopped",))  # what `cnnlab resume` does
+    assert not get_experiment(store, held).held
+    assert [e.id for e in queued_in_order(store, LOCAL)] == [held]
+
+
+def test_no_stale_phrase_where_no_scheduler_serves(store: Store) -> None:
+    waiting = create_experiment(store, "train")
+    set_waiting(store, {waiting: "waiting for a GPU"})  # written by a scheduler since stopped
+    assert [job.waiting_for for job in read_queue(store)] == [UNSERVED]
+    assert scheduler_status(store).waiting == [
+        {"id": waiting, "kind": "train", "waiting_for": UNSERVED}
+    ]
+    with scheduler_lock_held(store):
+        assert [job.waiting_for for job in read_queue(store)] == ["waiting for a GPU"]
+
+
+def test_engine_status_lists_the_first_ten_waiting_and_a_starting_scheduler(  # type: ignore[no-untyped-def]
+    invoke, db_path: Path, store: Store
+) -> None:
+    with scheduler_lock_held(store):  # serving, but its limits not published yet
+        ids = [create_experiment(store, "train") for _ in range(12)]
+        set_waiting(store, dict.fromkeys(ids, "waiting for a trainer slot (1 training)"))
+        shown = invoke("engine", "status", "--db", str(db_path))
+        assert shown.exit_code == 0, shown.output
+        assert "slots       not known yet" in shown.output and "gpus" not in shown.output
+        assert f"#{ids[9]} train: waiting for a trainer slot" in shown.output
+        assert f"#{ids[10]} " not in shown.output
+        assert "and 2 more in the local queue (`cnnlab queue` lists them all)" in shown.output
+        as_json = json.loads(invoke("engine", "status", "--json", "--db", str(db_path)).output)
+        assert len(as_json["waiting"]) == 12

@@ -46,7 +46,7 @@ from cnnlab.store import (
     set_status,
 )
 from cnnlab.store.backends import LOCAL, active_on, any_on_backend, claim_next_on
-from cnnlab.store.queue import claim, queued_in_order, set_waiting
+from cnnlab.store.queue import claim, queued_in_order, release_ended, set_waiting
 
 if TYPE_CHECKING:
     from cnnlab.config import Config
@@ -56,6 +56,9 @@ POLL_S = 0.25
 FAILING_POLL_S = 2.0  # while a step keeps failing (a full disk), do not spin on it
 LOST_CHECK_S = 5.0
 T = TypeVar("T")
+# What a queued job waits for while no scheduler serves its database: the phrase a scheduler
+# wrote is stale then (the one that wrote it was stopped or killed, or none can start).
+UNSERVED = "waiting for a scheduler (none serves this database now)"
 
 
 def lock_path(store: Store) -> Path:
@@ -146,7 +149,7 @@ def scheduler_status(store: Store) -> SchedulerStatus:
             {
                 "id": e.id,
                 "kind": e.kind,
-                "waiting_for": "held" if e.held else e.waiting_for,
+                "waiting_for": "held" if e.held else e.waiting_for if running else UNSERVED,
             }
             for e in queued_in_order(store, LOCAL)
         ],
@@ -417,21 +420,23 @@ class Scheduler:
 
     def _start_queued(self) -> None:
         """Start every queued job whose resources are free, in queue order; say why the others
-        wait. A job waiting for something blocks later jobs needing the same thing only."""
+        wait. A job waiting for something blocks later jobs needing the same thing only. Only a
+        phrase that changed is written (no write lock taken round after round for nothing), and
+        jobs stopped while they waited give up their hold and their phrase."""
+        release_ended(self.store)
         booking = self._booking()
         statuses = {e.id: e.status for e in booking.running}
         reasons: dict[int, str | None] = {}
         for experiment in queued_in_order(self.store, LOCAL):
             if experiment.held:
                 continue
+            # A job waiting on a dependency holds no place in line for a resource.
             reason = self._dependency(experiment, statuses)
-            if reason is not None:  # not ready: it holds no place in line for a resource
-                reasons[experiment.id] = reason
-                continue
-            reason = booking.wait_reason(experiment)
-            if reason is not None:
+            if reason is None and (reason := booking.wait_reason(experiment)) is not None:
                 booking.block(experiment)
-                reasons[experiment.id] = reason
+            if reason is not None:
+                if reason != experiment.waiting_for:
+                    reasons[experiment.id] = reason
                 continue
             needs = needs_of(experiment)
             gpu = booking.free_gpu() if needs.gpu else None

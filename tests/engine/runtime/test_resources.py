@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import pytest
+
+from cnnlab.engine import stop
+from cnnlab.engine.runtime import scheduler as scheduler_module
 from cnnlab.engine.runtime.resources import Booking, Limits
+from cnnlab.engine.runtime.scheduler import Scheduler
 from cnnlab.store import Experiment, Store, create_experiment, get_experiment
+from cnnlab.store.queue import hold, set_waiting
 
 
 def job(store: Store, kind: str, status: str = "queued", **spec: Any) -> Experiment:
@@ -88,3 +95,52 @@ def test_a_waiting_job_is_not_jumped_by_a_later_one_needing_the_same(store: Stor
     assert phone_free.wait_reason(job(store, "bench", device="R58A")) == (
         f"waiting for phone R58A (#{second.id} is first in line)"
     )
+
+
+class FakeProcess:
+    """What `_spawn` keeps of the job process it starts; the environment it was given."""
+
+    pid = 4_000_000  # no such process: nothing is read from /proc
+
+    def __init__(self, args: list[str], env: dict[str, str], **_: Any) -> None:
+        self.env = env
+
+    def poll(self) -> None:
+        return None
+
+
+def scheduler_round(store: Store, monkeypatch: pytest.MonkeyPatch, gpus: list[str]) -> Scheduler:
+    """A scheduler on `store` that sees `gpus` and starts fake job processes; one round run."""
+    monkeypatch.setattr(scheduler_module, "gpu_names", lambda: gpus)
+    monkeypatch.setattr(scheduler_module.subprocess, "Popen", FakeProcess)
+    scheduler = Scheduler(store, io.StringIO())
+    scheduler._start_queued()
+    return scheduler
+
+
+def test_a_round_gives_trainings_a_gpu_and_conversions_and_benches_none(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    training, conversion = job(store, "train"), job(store, "convert")
+    phone = job(store, "bench", device="R58A")
+    scheduler = scheduler_round(store, monkeypatch, gpus=["H200"])
+    given = {i: p.env.get("CUDA_VISIBLE_DEVICES") for i, (p, _) in scheduler.children.items()}
+    assert given == {training.id: "0", conversion.id: "", phone.id: ""}
+    assert scheduler._booking().busy_gpus == {"0"}
+
+
+def test_a_round_writes_only_changed_phrases_and_frees_stopped_jobs(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job(store, "train", "running")
+    waiting, held = job(store, "train"), job(store, "train")
+    hold(store, held.id)
+    stop(store, held.id)  # stopped while held: a resume must not find it held still
+    writes: list[dict[int, str | None]] = []
+    monkeypatch.setattr(scheduler_module, "set_waiting", lambda _, r: writes.append(dict(r)))
+    scheduler_round(store, monkeypatch, gpus=[])
+    assert not get_experiment(store, held.id).held
+    assert writes == [{waiting.id: "waiting for a trainer slot (1 training)"}]
+    set_waiting(store, writes[0])
+    scheduler_round(store, monkeypatch, gpus=[])
+    assert writes[-1] == {}  # the same phrase: nothing to write, no write lock taken
