@@ -1,5 +1,9 @@
 """The Queue screen: queued jobs in the order they will start, each with why it waits, and the
-keys that steer it (front, hold, release) through the same engine calls as `cnnlab queue`."""
+keys that steer it (front, hold, release) through the same engine calls as `cnnlab queue`.
+
+The cursor stays on its job, not its row, as the queue changes: a job moved to the front or held
+moves, and the next key must act on it again (h twice releases it), not on its new neighbour.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +63,7 @@ class QueueScreen(LabScreen):
 
     @on(QueueRead)
     def queue_read(self, message: QueueRead) -> None:
+        followed = job.experiment.id if (job := self.highlighted()) else None
         self.jobs = message.jobs
         head = Text.assemble(("Queue ", "bold"), f" {len(self.jobs)} queued, in start order")
         if not self.jobs:
@@ -78,7 +83,10 @@ class QueueScreen(LabScreen):
                 Text(job.waiting_for, style=style or "yellow"),
                 key=str(e.id),
             )
-        if self.jobs:
+        ids = [job.experiment.id for job in self.jobs]
+        if followed in ids:
+            table.move_cursor(row=ids.index(followed))
+        elif self.jobs:
             table.move_cursor(row=min(row, len(self.jobs) - 1))
         self.schedule_poll()
 
