@@ -398,9 +398,13 @@ class Scheduler:
         return None
 
     def _booking(self) -> Booking:
+        """What the running rows hold, and the GPUs of job processes not reaped yet: a job's row
+        says `done` before its process has let go of the GPU's memory (TensorFlow's teardown
+        takes seconds), and a training started on it meanwhile would run out of memory."""
         running = [e for e in active_on(self.store, LOCAL) if e.status == "running"]
         booking = Booking(self.limits, running)
         booking.busy_gpus = {gpu for e in running if (gpu := self._gpu_of(e)) is not None}
+        booking.busy_gpus |= {gpu for _, gpu in self.children.values() if gpu is not None}
         return booking
 
     def _follow_slurm(self) -> None:

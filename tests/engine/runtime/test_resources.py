@@ -11,7 +11,7 @@ from cnnlab.engine import stop
 from cnnlab.engine.runtime import scheduler as scheduler_module
 from cnnlab.engine.runtime.resources import Booking, Limits
 from cnnlab.engine.runtime.scheduler import Scheduler
-from cnnlab.store import Experiment, Store, create_experiment, get_experiment
+from cnnlab.store import Experiment, Store, create_experiment, get_experiment, set_status
 from cnnlab.store.queue import hold, set_waiting
 
 
@@ -144,3 +144,20 @@ def test_a_round_writes_only_changed_phrases_and_frees_stopped_jobs(
     set_waiting(store, writes[0])
     scheduler_round(store, monkeypatch, gpus=[])
     assert writes[-1] == {}  # the same phrase: nothing to write, no write lock taken
+
+
+def test_a_gpu_stays_busy_until_its_job_process_has_exited(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = job(store, "train")
+    scheduler = scheduler_round(store, monkeypatch, gpus=["H200"])
+    assert first.id in scheduler.children
+    # Its row says done; its process still tears TensorFlow down, holding the GPU's memory.
+    set_status(store, first.id, "done", expect=("running",))
+    second = job(store, "train")
+    scheduler._start_queued()
+    assert second.id not in scheduler.children
+    assert get_experiment(store, second.id).waiting_for == "waiting for a GPU"
+    del scheduler.children[first.id]  # reaped: its process has exited
+    scheduler._start_queued()
+    assert scheduler.children[second.id][1] == "0"
