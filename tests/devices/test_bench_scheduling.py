@@ -132,3 +132,33 @@ def test_phones_beside_a_training_and_a_host_bench_waits_for_quiet(  # type: ign
     [quiet_run] = list_bench_runs(store, quiet)
     assert get_experiment(store, quiet).status == "done"
     assert not (quiet_run.extra or {})["host_load"]["busy"]
+
+
+def test_a_phone_that_disappears_fails_only_its_own_benches(  # type: ignore[no-untyped-def]
+    run_cnnlab,
+    store: Store,
+    tflite_model: Path,
+    start_phone: Any,
+    address: AdbServerAddress,
+    aarch64_binary: Path,
+) -> None:
+    first, second = start_phone(), start_phone()
+    for phone in (first, second):
+        prepare_phone(address, phone.serial, aarch64_binary)
+    owner = owner_with_model(store, tflite_model, address)
+    long_runs = ("--runs", "400", "--warmup", "0")
+    a1 = queue_bench(run_cnnlab, store, owner, "--device", first.serial, *long_runs)
+    a2 = queue_bench(run_cnnlab, store, owner, "--device", first.serial, "--runs", "4")
+    b1 = queue_bench(run_cnnlab, store, owner, "--device", second.serial, "--runs", "8")
+    ids = [a1, a2, b1]
+    seen = watch(store, ids, lambda: (get_experiment(store, a1).progress_step or 0) >= 3)
+    first.unplug()  # the cable is pulled mid-bench
+    more = watch(store, ids, lambda: ended(store, *ids))
+    rows = {i: get_experiment(store, i) for i in ids}
+    assert rows[a1].status == "failed" and first.serial in (rows[a1].error or ""), rows[a1].error
+    assert rows[b1].status == "done"  # the other phone never noticed
+    # The next bench for the vanished phone was not left waiting for it: it ran and said why.
+    assert rows[a2].status == "failed" and first.serial in (rows[a2].error or ""), rows[a2].error
+    assert interval(rows[a2])[0] >= interval(rows[a1])[1]
+    assert f"waiting for phone {first.serial} (#{a1} runs on it)" in seen[a2] | more[a2]
+    assert all(row.waiting_for is None for row in rows.values())
