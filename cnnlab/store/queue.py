@@ -65,9 +65,10 @@ def set_waiting(store: Store, reasons: Mapping[int, str | None]) -> None:
 
 
 def release_ended(store: Store) -> list[int]:
-    """Clear the hold and the phrase of jobs no longer queued (stopped or cancelled while they
-    waited); returns their ids. Reads first, so a round with nothing to clear writes nothing."""
-    ended = "status != 'queued' AND (held = 1 OR waiting_for IS NOT NULL)"
+    """Clear the hold and the phrase of jobs stopped or cancelled while they waited (the only
+    way out of the queue but a claim, which clears both); returns their ids. Reads first, through
+    the status index, so a round with nothing to clear costs little and writes nothing."""
+    ended = "status = 'stopped' AND (held = 1 OR waiting_for IS NOT NULL)"
     if not store.read(f"SELECT 1 FROM experiments WHERE {ended} LIMIT 1"):
         return []
     with store.write() as conn:

@@ -385,10 +385,11 @@ class Scheduler:
 
     def _gpu_of(self, experiment: Any) -> str | None:
         """The GPU a running local job was given: this scheduler's record, or (a job started
-        by a scheduler since restarted) its process's own CUDA_VISIBLE_DEVICES."""
+        by a scheduler since restarted) its process's own CUDA_VISIBLE_DEVICES; none for a job
+        on another host (its pid here is some other process, its GPU another machine's)."""
         if experiment.id in self.children:
             return self.children[experiment.id][1]
-        if not experiment.pid:
+        if not experiment.pid or experiment.host != self.host:
             return None
         with contextlib.suppress(OSError):
             environ = Path(f"/proc/{experiment.pid}/environ").read_bytes().split(b"\0")

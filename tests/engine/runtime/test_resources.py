@@ -161,3 +161,48 @@ def test_a_gpu_stays_busy_until_its_job_process_has_exited(
     del scheduler.children[first.id]  # reaped: its process has exited
     scheduler._start_queued()
     assert scheduler.children[second.id][1] == "0"
+
+
+def test_a_claim_never_spawned_is_queued_again_and_its_phone_taken_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    # A killed scheduler claimed this bench (running, no pid) and never started it.
+    claimed = job(store, "bench", device="R58A")
+    set_status(store, claimed.id, "running", host=socket.gethostname(), expect=("queued",))
+    later = job(store, "bench", device="R58A")
+    monkeypatch.setattr(scheduler_module, "gpu_names", lambda: [])
+    monkeypatch.setattr(scheduler_module.subprocess, "Popen", FakeProcess)
+    scheduler = Scheduler(store, io.StringIO())
+    scheduler._adopt_claimed()
+    assert get_experiment(store, claimed.id).status == "queued"
+    scheduler._start_queued()
+    assert list(scheduler.children) == [claimed.id]  # first in line, the phone to it alone
+    assert get_experiment(store, later.id).waiting_for == (
+        f"waiting for phone R58A (#{claimed.id} runs on it)"
+    )
+
+
+def test_a_job_of_another_host_lends_no_gpu_from_this_ones_proc(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    # Its pid is some process here, whose environment says nothing of that job.
+    here = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)"],
+        env={"CUDA_VISIBLE_DEVICES": "0"},
+    )
+    try:
+        elsewhere = job(store, "train", "running")
+        set_status(store, elsewhere.id, "running", host="gpu-02", pid=here.pid)
+        monkeypatch.setattr(scheduler_module, "gpu_names", lambda: ["H200"])
+        scheduler = Scheduler(store, io.StringIO())
+        assert scheduler._gpu_of(get_experiment(store, elsewhere.id)) is None
+        set_status(store, elsewhere.id, "running", host=scheduler.host, pid=here.pid)
+        assert scheduler._gpu_of(get_experiment(store, elsewhere.id)) == "0"  # here: read
+    finally:
+        here.kill()
+        here.wait()
