@@ -101,9 +101,17 @@ def ls_command(
             }
         )
         return
-    # A Slurm job waiting in Slurm's queue reads `pending (Resources)` rather than `queued`.
-    shown = [dataclasses.replace(e, status=e.display_status) for e in experiments]
+    # A Slurm job waiting in Slurm's queue reads `pending (Resources)` rather than `queued`, a
+    # local one why it waits, cut to a column's width (`show` and `cnnlab queue` say it whole).
+    shown = [dataclasses.replace(e, status=_cut(e.display_status)) for e in experiments]
     print_experiments(shown, total=total, offset=offset)
+
+
+STATUS_WIDTH = 40
+
+
+def _cut(status: str) -> str:
+    return status if len(status) <= STATUS_WIDTH else status[: STATUS_WIDTH - 1] + "…"
 
 
 @click.command("show")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         submit_repeats,
     )
     from cnnlab.engine.kinds.bench.run import expand_devices, plan_bench, submit_bench
-    from cnnlab.engine.kinds.bench.spec import BenchSpec
+    from cnnlab.engine.kinds.bench.spec import BenchSpec, options_for
     from cnnlab.engine.kinds.convert.spec import CONVERT_MODES, ConvertSpec
     from cnnlab.engine.kinds.convert.submit import conversion_specs, submit_conversions
     from cnnlab.engine.kinds.convert.variants import TfliteVariant, list_variants
@@ -73,7 +73,7 @@ _HOMES = {
     **dict.fromkeys(("SpecError", "TrainSpec", "spec_from_dict"), "cnnlab.engine.spec"),
     "TransferSpec": "cnnlab.engine.kinds.transfer.spec",
     "prepare_transfer": "cnnlab.engine.kinds.transfer.run",
-    "BenchSpec": "cnnlab.engine.kinds.bench.spec",
+    **dict.fromkeys(("BenchSpec", "options_for"), "cnnlab.engine.kinds.bench.spec"),
     **dict.fromkeys(
         ("expand_devices", "plan_bench", "submit_bench"), "cnnlab.engine.kinds.bench.run"
     ),
@@ -114,6 +114,7 @@ __all__ = [
     "list_variants",
     "look_after_jobs",
     "mark_lost",
+    "options_for",
     "plan_bench",
     "prepare_transfer",
     "read_queue",

@@ -94,6 +94,7 @@ from cnnlab.store.views import (
     group_members,
     group_stats,
     list_group_heads,
+    ran_between,
     trainable_layers,
 )
 
@@ -171,6 +172,7 @@ __all__ = [
     "list_group_heads",
     "network_filesystem_warning",
     "open_store",
+    "ran_between",
     "request_stop",
     "set_group",
     "set_progress",

@@ -151,7 +151,9 @@ def set_status(
     """
     status = _valid(Status, status, "status")
     now = time.time()
-    assignments = ["status = ?", "error = ?"]
+    # A row leaving its place in the queue (started, stopped, cancelled, queued again by
+    # `resume`) gives up its hold and the scheduler's phrase with it.
+    assignments = ["status = ?", "error = ?", "held = 0", "waiting_for = NULL"]
     params: list[Any] = [status, error]
     if status == Status.RUNNING:
         assignments += [

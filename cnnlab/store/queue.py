@@ -7,7 +7,7 @@ a claim is one conditional UPDATE, so two schedulers can never start the same jo
 still waits is written by the scheduler (`waiting_for`), and only when it changed. Only local
 jobs are steered here: Slurm decides when a Slurm job starts, and its sbatch never looks at a
 hold. A job that leaves the queue (stopped, cancelled) gives up its hold and its phrase
-(`release_ended`), so that a resumed job starts instead of staying held by a hold long gone.
+(`set_status` clears both), so that a resumed job starts instead of staying held.
 """
 
 from __future__ import annotations
@@ -62,19 +62,6 @@ def set_waiting(store: Store, reasons: Mapping[int, str | None]) -> None:
                 " AND waiting_for IS NOT ?",
                 (reason, experiment_id, reason),
             )
-
-
-def release_ended(store: Store) -> list[int]:
-    """Clear the hold and the phrase of jobs stopped or cancelled while they waited (the only
-    way out of the queue but a claim, which clears both); returns their ids. Reads first, through
-    the status index, so a round with nothing to clear costs little and writes nothing."""
-    ended = "status = 'stopped' AND (held = 1 OR waiting_for IS NOT NULL)"
-    if not store.read(f"SELECT 1 FROM experiments WHERE {ended} LIMIT 1"):
-        return []
-    with store.write() as conn:
-        ids = [row[0] for row in conn.execute(f"SELECT id FROM experiments WHERE {ended}")]
-        conn.execute(f"UPDATE experiments SET held = 0, waiting_for = NULL WHERE {ended}")
-    return ids
 
 
 def _queued(conn: sqlite3.Connection, experiment_id: int) -> None:

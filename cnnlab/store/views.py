@@ -271,6 +271,18 @@ def experiments_by_ids(store: Store, experiment_ids: Sequence[int]) -> list[Expe
     return [by_id[i] for i in dict.fromkeys(experiment_ids) if i in by_id]
 
 
+def ran_between(store: Store, start: float, end: float) -> list[Experiment]:
+    """Local jobs that ran at some moment between `start` and `end` (a host bench's
+    neighbours: one that started and ended inside the bench counts too)."""
+    rows = store.read(
+        "SELECT * FROM experiments WHERE backend = 'local' AND started_at IS NOT NULL"
+        " AND started_at <= ? AND (finished_at IS NULL OR finished_at >= ?)"
+        " AND status != 'queued' ORDER BY id",
+        (end, start),
+    )
+    return [Experiment.from_row(row) for row in rows]
+
+
 def epoch_curves(
     store: Store, experiment_ids: Sequence[int], metrics: Sequence[str] = CURVE_METRICS
 ) -> dict[int, dict[str, list[float | None]]]:

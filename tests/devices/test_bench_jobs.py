@@ -78,6 +78,10 @@ def test_bad_targets_are_refused(run_cnnlab, converted, store: Store) -> None:  
             "The host runs the cpu or xnnpack delegate",
         ),
         ([str(experiment_id), "--device", "host", "--runs", "0"], "--runs must be at least 1"),
+        (
+            [str(experiment_id), "--device", "R58M41", "--allow-busy"],
+            "--allow-busy applies to host benches",
+        ),
     ]
     for args, message in cases:
         result = run_cnnlab("bench", *args, "--db", str(store.path))

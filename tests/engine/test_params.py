@@ -155,7 +155,7 @@ def test_bench_form_errors_are_the_specs_and_name_their_field() -> None:
     base: dict[str, str | bool] = {
         "target": "3", "devices": "host", "runs": "100", "warmup": "10", "threads": "",
         "cpu_mask": "", "delegate": "cpu", "cold": False, "require_full_delegation": False,
-        "profile_ops": False,
+        "profile_ops": False, "allow_busy": False,
     }  # fmt: skip
     cases = {
         "cpu_mask": ({"cpu_mask": "zz"}, "CPU mask 'zz' is not hexadecimal; write it like f0."),
@@ -182,6 +182,15 @@ def test_bench_form_errors_are_the_specs_and_name_their_field() -> None:
     )
     with bench_command.make_context("bench", shlex.split(request.command_line())[2:]) as ctx:
         assert {k: ctx.params[k] for k in request.options()} == request.options()
+    # --allow-busy is the host's own: with the host among the devices it is valid, on phones
+    # alone it is refused beside its checkbox.
+    request, errors = bench_form.check_bench(
+        {**base, "devices": "host,R58M41XYZ", "allow_busy": True}
+    )
+    assert errors == {} and request is not None
+    request, errors = bench_form.check_bench({**base, "devices": "R58M41XYZ", "allow_busy": True})
+    assert request is None and list(errors) == ["allow_busy"]
+    assert errors["allow_busy"].startswith("--allow-busy applies to host benches")
 
 
 def test_convert_form_errors_are_the_specs_and_name_their_field() -> None:

@@ -190,3 +190,21 @@ def test_listing_query_keeps_the_experiments_of_a_backend(store: Store) -> None:
     assert [e.id for e in list_experiments(store, both)] == [local]
     with pytest.raises(InvalidValue, match="'pbs'"):
         list_experiments(store, ListingQuery(backend=("pbs",)))
+
+
+def test_ran_between_finds_every_job_whose_run_overlapped(store: Store) -> None:
+    from cnnlab.store import ran_between
+
+    def ran(start: float, end: float | None) -> int:
+        experiment_id = create_experiment(store, "convert", status="running")
+        store.conn.execute(
+            "UPDATE experiments SET started_at = ?, finished_at = ? WHERE id = ?",
+            (start, end, experiment_id),
+        )
+        store.conn.commit()
+        return experiment_id
+
+    inside, across, still, before = ran(12, 13), ran(5, 11), ran(8, None), ran(1, 2)
+    create_experiment(store, "train")  # queued: never ran
+    assert [e.id for e in ran_between(store, 10, 20)] == [inside, across, still]
+    assert before not in [e.id for e in ran_between(store, 10, 20)]

@@ -46,7 +46,7 @@ from cnnlab.store import (
     set_status,
 )
 from cnnlab.store.backends import LOCAL, active_on, any_on_backend, claim_next_on
-from cnnlab.store.queue import claim, queued_in_order, release_ended, set_waiting
+from cnnlab.store.queue import claim, queued_in_order, set_waiting
 
 if TYPE_CHECKING:
     from cnnlab.config import Config
@@ -426,9 +426,8 @@ class Scheduler:
     def _start_queued(self) -> None:
         """Start every queued job whose resources are free, in queue order; say why the others
         wait. A job waiting for something blocks later jobs needing the same thing only. Only a
-        phrase that changed is written (no write lock taken round after round for nothing), and
-        jobs stopped while they waited give up their hold and their phrase."""
-        release_ended(self.store)
+        phrase that changed is written (no write lock taken round after round for nothing); a
+        job stopped while it waited gave up its hold and phrase then (`set_status`)."""
         booking = self._booking()
         statuses = {e.id: e.status for e in booking.running}
         reasons: dict[int, str | None] = {}

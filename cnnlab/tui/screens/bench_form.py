@@ -73,15 +73,26 @@ def check_bench(values: dict[str, Any]) -> tuple[BenchRequest | None, dict[str, 
     first = next((d for d in valid if d != "all"), "host")
 
     def build(given: dict[str, Any]) -> BenchSpec:
-        return BenchSpec(artifact_id=1, device=first, **given)
+        from cnnlab.engine import options_for
+
+        return BenchSpec(artifact_id=1, device=first, **options_for(given, first))
 
     parsed, field_problems = field_errors(BENCH_PARAMS, BenchSpec, values, build)
     errors = {**field_problems, **errors}
     if errors:
         return None, errors
-    for device in devices:  # each device with these options (the host takes no GPU delegate)
+    from cnnlab.engine import options_for
+
+    hosts = [d for d in devices if d in ("host", "all")]
+    if parsed.get("allow_busy") and not hosts:  # the host's own option: refused on phones only
         try:
-            BenchSpec(artifact_id=1, device=device if device != "all" else "host", **parsed)
+            BenchSpec(artifact_id=1, device=devices[0], **parsed)
+        except CnnlabError as exc:
+            return None, {"allow_busy": str(exc)}
+    for given in devices:  # each device with these options (the host takes no GPU delegate)
+        device = given if given != "all" else "host"
+        try:
+            BenchSpec(artifact_id=1, device=device, **options_for(parsed, device))
         except CnnlabError as exc:
             return None, {"devices": str(exc)}
     return BenchRequest(tuple(parsed.items()), target, devices), {}

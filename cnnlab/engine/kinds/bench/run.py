@@ -13,7 +13,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
-from cnnlab.engine.kinds.bench.spec import BenchSpec
+from cnnlab.engine.kinds.bench.spec import BenchSpec, options_for
 from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
@@ -132,7 +132,8 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
     except BenchStopped:
         return JobOutcome(True, "Stopped during the benchmark; nothing was recorded")
     result = dataclasses.replace(
-        result, extra={**result.extra, "host_load": _load_record(spec, before, _host_load(job))}
+        result,
+        extra={**result.extra, "host_load": _load_record(job, spec, before, _host_load(job))},
     )
     job.reporter.bench_run(
         info, result.to_bench_run(job.experiment.id, artifact.id), result.samples_us
@@ -160,31 +161,32 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
 
 
 def _host_load(job: JobContext) -> dict[str, Any]:
-    """The host's load and the other jobs running on it now (none known on a Slurm node)."""
+    """The host's load now, and when (for the jobs that ran beside the bench)."""
     import os
+    import time
 
-    from cnnlab.store import ExperimentQuery, list_experiments
-
-    others: list[dict[str, Any]] = []
-    if not job.remote:
-        running = list_experiments(job.store, ExperimentQuery(status=("running",), limit=1000))
-        others = [
-            {"id": e.id, "kind": e.kind, "device": e.spec.get("device")}
-            for e in running
-            if e.id != job.experiment.id and e.backend == "local"
-        ]
-    return {"load_1m": round(os.getloadavg()[0], 2), "others": others}
+    return {"load_1m": round(os.getloadavg()[0], 2), "at": time.time()}
 
 
-def _load_record(spec: BenchSpec, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """What else ran on the host during the bench, and whether that makes its numbers busy:
-    for a host bench, any job using the host's CPUs (a phone bench only talks to adb)."""
-    seen = {o["id"]: o for o in [*before["others"], *after["others"]]}
-    cpu_jobs = [o for o in seen.values() if not (o["kind"] == "bench" and o["device"] != "host")]
+def _load_record(
+    job: JobContext, spec: BenchSpec, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    """What else ran on the host during the bench (any job whose run overlapped it, a short
+    conversion inside it too), and whether that makes its numbers busy: for a host bench, any
+    job using the host's CPUs (a phone bench only talks to adb). None known on a Slurm node."""
+    from cnnlab.store import ran_between
+
+    beside = [] if job.remote else ran_between(job.store, before["at"], after["at"])
+    others = [
+        {"id": e.id, "kind": e.kind, "device": e.spec.get("device")}
+        for e in beside
+        if e.id != job.experiment.id
+    ]
+    cpu_jobs = [o for o in others if not (o["kind"] == "bench" and o["device"] != "host")]
     return {
         "load_1m_before": before["load_1m"],
         "load_1m_after": after["load_1m"],
-        "others": list(seen.values()),
+        "others": others,
         "allowed_busy": spec.allow_busy,
         "busy": spec.device == "host" and bool(cpu_jobs),
     }
@@ -228,8 +230,13 @@ def plan_bench(
     artifacts = tflite_targets(store, target)
     if not devices:
         raise CnnlabError("Name at least one device: --device host, a serial, or all.")
+    if options.get("allow_busy") and "host" not in devices:  # refused in the spec's words
+        BenchSpec(artifact_id=artifacts[0].id, device=devices[0], **options)
     return [
-        (BenchSpec(artifact_id=artifact.id, device=device, **options), artifact)
+        (
+            BenchSpec(artifact_id=artifact.id, device=device, **options_for(options, device)),
+            artifact,
+        )
         for artifact in artifacts
         for device in devices
     ]

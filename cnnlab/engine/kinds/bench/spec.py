@@ -83,3 +83,12 @@ class BenchSpec:
         from dataclasses import asdict
 
         return {"kind": self.kind, **asdict(self)}
+
+
+def options_for(options: dict[str, Any], device: str) -> dict[str, Any]:
+    """The options of a bench on several devices as they apply to one: `--allow-busy` is the
+    host's own (a phone bench never waits for the host), so `--device host,R58 --allow-busy`
+    is valid and only the host bench runs busy; on phones alone it is refused."""
+    if options.get("allow_busy") and device != "host":
+        return {**options, "allow_busy": False}
+    return options
