@@ -29,6 +29,15 @@ class LatencySummary:
     max_us: float
     std_us: float
 
+    def final_metrics(self) -> dict[str, float]:
+        """The figures a bench experiment's row keeps (ms), whoever measured the samples."""
+        return {
+            "median_ms": self.median_us / 1000,
+            "p90_ms": self.p90_us / 1000,
+            "p99_ms": self.p99_us / 1000,
+            "mean_ms": self.mean_us / 1000,
+        }
+
 
 def percentile(ordered: Sequence[float], q: float) -> float:
     """The q-th percentile (0-100) of sorted values, interpolated linearly as numpy does."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from cnnlab.delegates import DELEGATES
+from cnnlab.devices.phone import delegation_meta
 from cnnlab.devices.results import summarize
 from cnnlab.devices.run_times import Times
 from cnnlab.engine.kinds.bench.spec import MAX_RUNS
@@ -52,13 +53,7 @@ def times_run(
                 "runs_requested": len(samples),
                 "samples_summary": asdict(summary),
                 "summary_source": f"the {len(samples)} per-run times of an imported file",
-                "delegation": {
-                    "requested": delegate,
-                    "delegate": None,
-                    "extent": "cpu" if delegate == "cpu" else None,
-                    "kernels": None,
-                    "described": described,
-                },
+                "delegation": {**delegation_meta(delegate, None), "described": described},
             },
         ),
         samples,

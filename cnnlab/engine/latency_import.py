@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.delegates import DELEGATES
+from cnnlab.devices.results import summarize
 from cnnlab.devices.run_times import UNITS
 from cnnlab.devices.run_times_csv import read_csv_times
 from cnnlab.devices.run_times_json import read_json_times
@@ -298,12 +299,7 @@ def _spec(
 
 def _final_metrics(run: BenchRun, samples: tuple[float, ...]) -> dict[str, float]:
     if samples:
-        return {
-            "median_ms": (run.median_us or 0) / 1000,
-            "p90_ms": (run.p90_us or 0) / 1000,
-            "p99_ms": (run.p99_us or 0) / 1000,
-            "mean_ms": (run.mean_us or 0) / 1000,
-        }
+        return summarize(samples).final_metrics()
     steady = (run.extra or {}).get("summary_run") or {}
     value = steady.get("median_us") or steady.get("avg_us") or steady.get("curr_us")
     metrics = {"steady_ms": value / 1000} if value else {}

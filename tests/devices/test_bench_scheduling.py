@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cnnlab.devices import AdbServerAddress, prepare_phone
 from cnnlab.engine import TrainSpec, scheduler_status, stop, submit
 from cnnlab.store import (
@@ -61,18 +63,25 @@ def interval(experiment: Experiment) -> tuple[float, float]:
     return experiment.started_at, experiment.finished_at
 
 
-def test_one_bench_per_phone_two_phones_at_once_and_a_restart_keeps_the_claim(  # type: ignore[no-untyped-def]
-    run_cnnlab,
+@pytest.fixture
+def two_phones(
     store: Store,
     tflite_model: Path,
     start_phone: Any,
     address: AdbServerAddress,
     aarch64_binary: Path,
-) -> None:
+) -> tuple[Any, Any, int]:
+    """Two prepared loopback phones and an experiment owning a TFLite model to bench."""
     first, second = start_phone(), start_phone()
     for phone in (first, second):
         prepare_phone(address, phone.serial, aarch64_binary)
-    owner = owner_with_model(store, tflite_model, address)
+    return first, second, owner_with_model(store, tflite_model, address)
+
+
+def test_one_bench_per_phone_two_phones_at_once_and_a_restart_keeps_the_claim(  # type: ignore[no-untyped-def]
+    run_cnnlab, store: Store, two_phones: tuple[Any, Any, int]
+) -> None:
+    first, second, owner = two_phones
     runs = ("--runs", "8", "--warmup", "1")
     a1 = queue_bench(run_cnnlab, store, owner, "--device", first.serial, *runs)
     a2 = queue_bench(run_cnnlab, store, owner, "--device", first.serial, *runs)
@@ -135,17 +144,9 @@ def test_phones_beside_a_training_and_a_host_bench_waits_for_quiet(  # type: ign
 
 
 def test_a_phone_that_disappears_fails_only_its_own_benches(  # type: ignore[no-untyped-def]
-    run_cnnlab,
-    store: Store,
-    tflite_model: Path,
-    start_phone: Any,
-    address: AdbServerAddress,
-    aarch64_binary: Path,
+    run_cnnlab, store: Store, two_phones: tuple[Any, Any, int]
 ) -> None:
-    first, second = start_phone(), start_phone()
-    for phone in (first, second):
-        prepare_phone(address, phone.serial, aarch64_binary)
-    owner = owner_with_model(store, tflite_model, address)
+    first, second, owner = two_phones
     long_runs = ("--runs", "400", "--warmup", "0")
     a1 = queue_bench(run_cnnlab, store, owner, "--device", first.serial, *long_runs)
     a2 = queue_bench(run_cnnlab, store, owner, "--device", first.serial, "--runs", "4")

@@ -141,14 +141,7 @@ def run_bench(spec: BenchSpec, job: JobContext) -> JobOutcome:
     summary = result.summary
     if summary is None:
         raise CnnlabError(f"The benchmark on {spec.device} returned no samples; see the log.")
-    job.reporter.summary(
-        final_metrics={
-            "median_ms": summary.median_us / 1000,
-            "p90_ms": summary.p90_us / 1000,
-            "p99_ms": summary.p99_us / 1000,
-            "mean_ms": summary.mean_us / 1000,
-        }
-    )
+    job.reporter.summary(final_metrics=summary.final_metrics())
     message = (
         f"{label}: median {summary.median_us / 1000:.2f} ms, "
         f"p90 {summary.p90_us / 1000:.2f} ms, p99 {summary.p99_us / 1000:.2f} ms "
