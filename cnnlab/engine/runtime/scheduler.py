@@ -241,7 +241,6 @@ class Scheduler:
             max_parallel=config.engine.max_parallel,
             gpus=self.gpus,
         )
-        self.max_parallel = config.engine.max_parallel
         self.idle_timeout_s = config.engine.idle_timeout_s
         self.children: dict[int, tuple[subprocess.Popen[bytes], str | None]] = {}
         self.stopping = False
@@ -334,7 +333,7 @@ class Scheduler:
             self.store,
             host=self.host,
             started_at=self.started_at,
-            max_parallel=self.max_parallel,
+            max_parallel=self.limits.max_parallel,
             gpus=self.gpus,
             slots={
                 "trainer": self.limits.trainer_slots,
