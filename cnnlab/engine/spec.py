@@ -227,6 +227,7 @@ KINDS: dict[str, tuple[str, str]] = {
         "cnnlab.engine.kinds.bench.spec:BenchSpec",
         "cnnlab.engine.kinds.bench.run:run_bench",
     ),
+    "fit": ("cnnlab.engine.kinds.fit.spec:FitSpec", "cnnlab.engine.kinds.fit.run:run_fit"),
 }
 
 

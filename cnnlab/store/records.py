@@ -27,6 +27,17 @@ class Kind(StrEnum):
     CONVERT = "convert"
     BENCH = "bench"
     IMPORT = "import"
+    # A `model.fit` in the user's own code, recorded live by `cnnlab.keras.Recorder`, or brought
+    # in afterwards from its Keras CSVLogger file or TensorBoard event folder.
+    FIT = "fit"
+    # The user's own script run as a background job (`cnnlab run -- python train.py ...`).
+    SCRIPT = "script"
+
+
+# The kinds whose rows hold epochs (charts, early stopping, compare), defined once.
+TRAINING_KINDS: tuple[Kind, ...] = (Kind.TRAIN, Kind.TRANSFER, Kind.FIT, Kind.SCRIPT)
+# The kinds whose rows may hold a Keras model, to convert, transfer from or bench.
+MODEL_KINDS: tuple[Kind, ...] = (*TRAINING_KINDS, Kind.IMPORT)
 
 
 class Status(StrEnum):

@@ -16,6 +16,7 @@ from cnnlab.engine.kinds.convert.spec import CONVERT_MODES, ConvertSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     ACTIVE_STATUSES,
+    MODEL_KINDS,
     Artifact,
     Experiment,
     Store,
@@ -27,7 +28,6 @@ from cnnlab.store import (
 if TYPE_CHECKING:
     from cnnlab.engine import SlurmOptions
 
-MODEL_KINDS = ("train", "transfer", "import")
 MODEL_FILES = ("saved_model", "keras")  # what a conversion loads (a SavedModel converts first)
 
 

@@ -14,7 +14,14 @@ from cnnlab.engine.kinds.importing.keras_file import KerasFileInfo, read_keras_f
 from cnnlab.engine.kinds.transfer.spec import Freeze, TransferSpec, parse_freeze
 from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
 from cnnlab.errors import CnnlabError
-from cnnlab.store import ACTIVE_STATUSES, Store, get_experiment, list_artifacts, verify_artifact
+from cnnlab.store import (
+    ACTIVE_STATUSES,
+    MODEL_KINDS,
+    Store,
+    get_experiment,
+    list_artifacts,
+    verify_artifact,
+)
 
 
 def source_model(store: Store, experiment_id: int) -> Path:
@@ -148,7 +155,7 @@ def prepare_transfer(
     from cnnlab.data import check_batch_fits, validate_data_spec
 
     parent = get_experiment(store, source)
-    if parent.kind not in ("train", "transfer", "import"):
+    if parent.kind not in MODEL_KINDS:
         raise CnnlabError(
             f"Experiment {source} is a {parent.kind} job; transfer starts from a trained model."
         )
