@@ -1,0 +1,1 @@
+"""The user's own script run as a background job: `cnnlab run -- python train.py ARGS...`."""
