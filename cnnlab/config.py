@@ -65,6 +65,13 @@ class EngineConfig:
             "Seconds the scheduler waits with nothing to do before it exits.", "positive"
         ),
     )
+    stop_grace_s: float = field(
+        default=30.0,
+        metadata=_doc(
+            "Seconds a stopped `cnnlab run` script has after SIGTERM before it is killed.",
+            "positive",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,9 @@ class Config:
     store: StoreConfig = StoreConfig()
     devices: DevicesConfig = DevicesConfig()
     slurm: SlurmConfig = SlurmConfig()
+    # [models]: the lab's own architectures by name, each "file.py:function" or "model.keras"
+    # (paths absolute, from the folder of the file that named them; `cnnlab.models.custom`).
+    models: dict[str, str] = field(default_factory=dict)
     sources: tuple[Path, ...] = ()
 
 
@@ -139,6 +149,9 @@ SECTIONS: dict[str, type[Any]] = {
     "devices": DevicesConfig,
     "slurm": SlurmConfig,
 }
+
+# The free-form section: names of the lab's own architectures (not typed keys like the others).
+MODELS_SECTION = "models"
 
 _SLURM_TIME = re.compile(r"^(\d+-)?\d{1,2}(:\d{2}){0,2}$|^\d+$")
 
@@ -157,6 +170,7 @@ def config_paths(db_path: Path) -> list[Path]:
 def load_config(db_path: Path) -> Config:
     """Read the user's and the database's `cnnlab.toml` (both optional) into a `Config`."""
     values: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    models: dict[str, str] = {}
     sources: list[Path] = []
     for path in config_paths(db_path):
         try:
@@ -169,10 +183,10 @@ def load_config(db_path: Path) -> Config:
                 f"({exc.strerror}); fix its permissions (chmod u+rx {folder or path.parent})."
             ) from exc
         for section, fields in _read_file(path).items():
-            values[section].update(fields)
+            (models if section == MODELS_SECTION else values[section]).update(fields)
         sources.append(path)
     built = {name: cls(**values[name]) for name, cls in SECTIONS.items()}
-    return Config(**built, sources=tuple(sources))
+    return Config(**built, models=models, sources=tuple(sources))
 
 
 def describe_keys() -> list[tuple[str, str, str, str]]:
@@ -205,16 +219,32 @@ def _read_file(path: Path) -> dict[str, dict[str, Any]]:
         raise ConfigError(f"{where}: not valid TOML ({exc}).") from exc
     result: dict[str, dict[str, Any]] = {}
     for section, table in data.items():
-        if section not in SECTIONS:
+        if section not in SECTIONS and section != MODELS_SECTION:
             raise ConfigError(
                 f"{path}:{_line_of(text, section, None)}: unknown section [{section}] "
-                f"(known: {', '.join(SECTIONS)})."
+                f"(known: {', '.join((*SECTIONS, MODELS_SECTION))})."
             )
         if not isinstance(table, dict):
             number = _line_of(text, section, None)
             raise ConfigError(f"{path}:{number}: '{section}' must be a table like [{section}].")
-        result[section] = _check_section(path, text, section, table)
+        if section == MODELS_SECTION:
+            result[section] = _check_models(path, text, table)
+        else:
+            result[section] = _check_section(path, text, section, table)
     return result
+
+
+def _check_models(path: Path, text: str, table: dict[str, Any]) -> dict[str, str]:
+    """[models]: each name a custom architecture's file (`cnnlab.model_refs`)."""
+    from cnnlab.model_refs import check_lab_models
+
+    for name, value in table.items():
+        try:
+            check_lab_models({name: value}, path.parent)
+        except ValueError as exc:
+            where = f"{path}:{_line_of(text, MODELS_SECTION, name)}"
+            raise ConfigError(f"{where}: [models] {exc}.") from None
+    return check_lab_models(table, path.parent)
 
 
 def _check_section(path: Path, text: str, section: str, table: dict[str, Any]) -> dict[str, Any]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cnnlab.cli.backend import backend_from_options, backend_options
-from cnnlab.cli.context import db_option, json_option, open_db, print_json
+from cnnlab.cli.context import config_for, db_option, json_option, open_db, print_json
 from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
 from cnnlab.engine import TransferSpec
@@ -120,12 +120,15 @@ def _queue_and_report(
         sys.exit(0 if all(status == "done" for status in statuses) else 1)
 
 
-def train_spec_from_options(options: dict[str, Any]) -> TrainSpec:
-    """What `cnnlab train` queues for its parsed options (the TUI's form plans the same way)."""
+def train_spec_from_options(
+    options: dict[str, Any], lab_models: Mapping[str, str] | None = None
+) -> TrainSpec:
+    """What `cnnlab train` queues for its parsed options (the TUI's form plans the same way),
+    with the lab's model names (cnnlab.toml's [models])."""
     from cnnlab.engine.params import TRAINING_PARAMS, spec_values
     from cnnlab.engine.plan import plan_train
 
-    return plan_train(**spec_values(TRAINING_PARAMS, options))
+    return plan_train(lab_models=lab_models, **spec_values(TRAINING_PARAMS, options))
 
 
 @click.command("train")
@@ -134,7 +137,7 @@ def train_spec_from_options(options: dict[str, Any]) -> TrainSpec:
 @click.pass_context
 def train_command(ctx: click.Context, /, **options: Any) -> None:
     """Queue a training run; it runs in the background and survives logging out."""
-    spec = train_spec_from_options(options)
+    spec = train_spec_from_options(options, config_for(ctx, options["db"]).models)
     _queue_and_report(ctx, open_db(ctx, options["db"]), spec, options)
 
 

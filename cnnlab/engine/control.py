@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 
 from cnnlab.config import load_config
+from cnnlab.engine import model_files
 from cnnlab.engine.runtime.liveness import mark_lost
 from cnnlab.engine.runtime.runs_folder import check_runs_folder
 from cnnlab.engine.runtime.scheduler import check_location, ensure_scheduler, is_running
@@ -72,6 +73,8 @@ def submit(
             stays = f" here (engine.backend sends {', '.join(DEFAULT_SLURM_KINDS)} to Slurm)"
     model: str | None = getattr(spec, "model", None)
     dataset: str | None = getattr(spec, "data", None)
+    model_source = getattr(spec, "model_source", None)
+    kept = model_files.read_checked(model_source) if model_source else None
     experiment_id = create_experiment(
         store,
         spec.kind,
@@ -87,6 +90,15 @@ def submit(
         if backend == LOCAL
         else (slurm or SlurmOptions.from_config(config.slurm)).to_dict(),
     )
+    if kept is not None:
+        try:
+            model_files.keep(*kept, store.run_dir(experiment_id))
+        except OSError as exc:
+            set_status(store, experiment_id, "failed", error=f"Cannot keep the model file: {exc}.")
+            raise CnnlabError(
+                f"Cannot copy {kept[0].path} into the run folder ({exc.strerror}); "
+                "free some space and submit again."
+            ) from exc
     what = " ".join(part for part in (spec.kind, model, dataset and f"on {dataset}") if part)
     after = f", after experiment {wait_for} is done" if wait_for is not None else ""
     where = " on Slurm" if backend != LOCAL else stays
@@ -191,12 +203,12 @@ def stop(store: Store, experiment_id: int) -> str:
         request_stop(store, experiment_id)
         if experiment.backend == SLURM:
             cancel(store, experiment)  # scancel: SIGTERM, then SIGKILL after KillWait
-        append_event(
-            store,
-            experiment_id,
-            "stop_requested",
-            "Stop requested; the job ends after its current batch.",
+        how = (
+            "the script gets SIGTERM, and SIGKILL after engine.stop_grace_s"
+            if experiment.kind == "script"
+            else "the job ends after its current batch"
         )
+        append_event(store, experiment_id, "stop_requested", f"Stop requested; {how}.")
         return "stopping"
     raise CnnlabError(
         f"Experiment {experiment_id} is {experiment.status}; only queued or running jobs can "
@@ -263,6 +275,9 @@ def end_before_removal(store: Store, experiment_ids: list[int], timeout_s: float
 
 
 RESUMABLE = ("stopped", "lost", "failed")
+# The kinds a resume runs again: a training continues from its checkpoint; a script runs its
+# command again with CNNLAB_RESUMED=1, and its own checkpoints decide where it continues.
+RESUMABLE_KINDS = ("train", "transfer", "script")
 
 
 def resume(store: Store, experiment_id: int) -> None:
@@ -274,12 +289,19 @@ def resume(store: Store, experiment_id: int) -> None:
             f"Experiment {experiment_id} is {experiment.status}; only stopped, lost or failed "
             "jobs can be resumed."
         )
-    if experiment.kind not in ("train", "transfer"):
+    if experiment.kind not in RESUMABLE_KINDS:
         raise CnnlabError(f"{experiment.kind} jobs cannot be resumed; submit them again.")
     if experiment.kind == "transfer":
         from cnnlab.engine.kinds.transfer.run import source_model
 
         source_model(store, int(experiment.spec["source"]))  # its parent's model is read again
+    if experiment.kind == "script":  # its folder and program may have gone since it ran
+        from pathlib import Path
+
+        from cnnlab.engine.kinds.script.command import check_command
+
+        spec = experiment.spec
+        check_command(spec["argv"], Path(spec["cwd"]), program=spec.get("program"))
     check_runs_folder(store)
     if not set_status(store, experiment_id, "queued", expect=RESUMABLE):
         raise CnnlabError(f"Experiment {experiment_id} changed state meanwhile; try again.")

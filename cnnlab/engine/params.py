@@ -66,7 +66,8 @@ MODEL_AND_DATA: tuple[Param, ...] = (
     Param(
         "model",
         str,
-        "Model from the zoo (`cnnlab models`).",
+        "Model: a zoo or lab name (`cnnlab models`), path/to/file.py:function or "
+        "path/to/model.keras.",
         label="Model",
         short="-m",
         required=True,
@@ -80,6 +81,12 @@ MODEL_AND_DATA: tuple[Param, ...] = (
         short="-d",
         required=True,
         placeholder="folder of class folders, or Training/+Test/",
+    ),
+    Param(
+        "weights",
+        str,
+        "Start from these weights: a weights file, or `keep` for a .keras model file's own "
+        "(default: freshly initialised).",
     ),
 )
 # The parameters `train` and `transfer` share (a transfer's model is its parent's, and its data

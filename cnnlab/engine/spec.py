@@ -30,7 +30,8 @@ MAX_LR = 10.0  # 1e-4..1e-1 is usual; 10 still leaves room for SGD on normalised
 MAX_WIDTH = 4.0  # 4x the filters is 16x the parameters of the zoo's models
 MIN_INPUT = 8  # a floor for imported parents; zoo models have their own minimum (28 to 35 px)
 MAX_INPUT = 1024  # past EfficientNet-B7's 600 px; one 1024 px float image is 12.6 MB
-MAX_SEED = 2**32 - 1  # NumPy's and tf.data's seeds are unsigned 32-bit numbers
+MAX_SEED = 2**32 - 1
+KEEP_WEIGHTS = "keep"  # --weights keep: a .keras model file's own weights, not fresh ones  # NumPy's and tf.data's seeds are unsigned 32-bit numbers
 
 
 class SpecError(CnnlabError):
@@ -65,6 +66,11 @@ class TrainSpec:
     # Training batches that BN statistics are recomputed from before each validation
     # (cnnlab.engine.kinds.train.batchnorm); None: validate with the moving averages as they are.
     bn_recalibration: int | None = None
+    # A custom architecture's file (`cnnlab.models.custom.ModelSource.to_json()`), filled in at
+    # submit time; the run folder keeps a copy with these bytes. None: `model` is the zoo's.
+    model_source: dict[str, Any] | None = None
+    # A weights file to start from, or "keep" for a .keras model file's own weights.
+    weights: str | None = None
 
     def __post_init__(self) -> None:
         if not self.model:
@@ -113,7 +119,8 @@ class TrainSpec:
             or not isinstance(self.input, int)
             or not MIN_INPUT <= self.input <= MAX_INPUT
         ):
-            if self.kind == "train" and type(self.input) is int and self.input < MIN_INPUT:
+            zoo = self.model_source is None and not _names_a_file(self.model)
+            if self.kind == "train" and zoo and type(self.input) is int and self.input < MIN_INPUT:
                 self._check_zoo_model()  # the model's own minimum says more than ours
             raise SpecError(
                 f"The input size must be a whole number of pixels from {MIN_INPUT} to "
@@ -136,8 +143,28 @@ class TrainSpec:
                     "The BatchNormalization momentum must be between 0 and 1 (0.9 to 0.999 is "
                     f"usual), got {self.bn_momentum!r}."
                 )
-        if self.kind == "train":
+        if self.weights == KEEP_WEIGHTS and not (
+            (self.model_source or {}).get("kind") == "keras_file"
+            or self.model.endswith(".keras")
+        ):
+            raise SpecError(
+                f"--weights {KEEP_WEIGHTS} keeps a .keras model file's own weights; "
+                f"{self.model} is not one (give a weights file, or leave --weights out)."
+            )
+        if self.model_source is not None:
+            self._check_model_source()
+        elif self.kind == "train" and not _names_a_file(self.model):
             self._check_zoo_model()
+
+    def _check_model_source(self) -> None:
+        from cnnlab.models.custom import ModelSource
+
+        try:
+            ModelSource.from_json(self.model_source or {})
+        except (KeyError, TypeError, AttributeError):
+            raise SpecError(
+                f"The model source {self.model_source!r} is not one cnnlab recorded."
+            ) from None
 
     def _check_zoo_model(self) -> None:
         """What the zoo's entry says about this model: its name, input size and width.
@@ -164,6 +191,12 @@ class TrainSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **dataclasses.asdict(self)}
+
+
+def _names_a_file(model: str) -> bool:
+    from cnnlab.model_refs import is_custom_reference
+
+    return is_custom_reference(model)
 
 
 def _positive_int(value: object, what: str, high: int) -> None:
@@ -228,6 +261,10 @@ KINDS: dict[str, tuple[str, str]] = {
         "cnnlab.engine.kinds.bench.run:run_bench",
     ),
     "fit": ("cnnlab.engine.kinds.fit.spec:FitSpec", "cnnlab.engine.kinds.fit.run:run_fit"),
+    "script": (
+        "cnnlab.engine.kinds.script.spec:ScriptSpec",
+        "cnnlab.engine.kinds.script.run:run_script",
+    ),
 }
 
 

@@ -182,7 +182,8 @@ def model_spec(name: str) -> ModelSpec:
         return _BY_NAME[name]
     except KeyError:
         raise UnknownModelError(
-            f"Unknown model {name!r}; choose one of: {', '.join(MODEL_NAMES)}."
+            f"Unknown model {name!r}; choose one of: {', '.join(MODEL_NAMES)}; or give your "
+            "own as path/to/file.py:function or path/to/model.keras."
         ) from None
 
 
@@ -243,7 +244,7 @@ def build_model(
     builder: Any = getattr(importlib.import_module(spec.module), spec.builder)
     if spec.family == "keras":
         model = builder(shape, classes, width=width, weights=weights, allow_download=allow_download)
-        return _with_bn_momentum(model, bn_momentum)
+        return with_bn_momentum(model, bn_momentum)
     if weights is not None and str(weights) == "imagenet":
         raise ModelError(
             f"There are no ImageNet weights for {spec.name}; pass a local weights file or none."
@@ -253,10 +254,10 @@ def build_model(
         from cnnlab.models.weights import load_local_weights
 
         load_local_weights(model, Path(weights))
-    return _with_bn_momentum(model, bn_momentum)
+    return with_bn_momentum(model, bn_momentum)
 
 
-def _with_bn_momentum(model: keras.Model, momentum: float | None) -> keras.Model:
+def with_bn_momentum(model: keras.Model, momentum: float | None) -> keras.Model:
     """Set every BatchNormalization layer's momentum (read at each call, and saved in the
     model's config, so a checkpoint or `model.keras` keeps it)."""
     if momentum is None:

@@ -74,7 +74,11 @@ def fit_with_reporting(
     else:
         state = CheckpointState()
         best_weights = None
-        model = fresh_model(spec, data.num_classes) if build is None else build(data.num_classes)
+        model = (
+            fresh_model(spec, data.num_classes, run_dir)
+            if build is None
+            else build(data.num_classes)
+        )
         compile_for(spec, model)
     counts = count_model(model)
     reporter.summary(params=counts.total_params)
@@ -135,16 +139,38 @@ def _default_input(model_name: str) -> int:
     return model_spec(model_name).default_input
 
 
-def fresh_model(spec: TrainSpec, num_classes: int) -> Any:
-    """`spec.model` as a from-scratch run builds it (the spec's width and BN momentum)."""
+def fresh_model(spec: TrainSpec, num_classes: int, run_dir: Path | None = None) -> Any:
+    """`spec.model` as a from-scratch run builds it (the spec's width, BN momentum, weights).
+
+    A custom model is built from the run folder's copy of its file (`cnnlab.engine.model_files`;
+    without `run_dir`, from the original), which must still have the recorded hash.
+    """
     from cnnlab.models import build_model
 
+    if spec.model_source is not None:
+        from cnnlab.engine.model_files import kept_copy
+        from cnnlab.models.custom import ModelSource
+        from cnnlab.models.custom_build import build_custom
+        from cnnlab.models.registry import with_bn_momentum
+
+        source = ModelSource.from_json(spec.model_source)
+        size = spec.input or 0
+        model = build_custom(
+            source,
+            kept_copy(source, run_dir),
+            (size, size, 3),
+            num_classes,
+            width=spec.width,
+            weights=spec.weights,
+        )
+        return with_bn_momentum(model, spec.bn_momentum)
     return build_model(
         spec.model,
         spec.input or None,
         num_classes,
         width=spec.width,
         bn_momentum=spec.bn_momentum,
+        weights=spec.weights,
     )
 
 
