@@ -30,8 +30,8 @@ MAX_LR = 10.0  # 1e-4..1e-1 is usual; 10 still leaves room for SGD on normalised
 MAX_WIDTH = 4.0  # 4x the filters is 16x the parameters of the zoo's models
 MIN_INPUT = 8  # a floor for imported parents; zoo models have their own minimum (28 to 35 px)
 MAX_INPUT = 1024  # past EfficientNet-B7's 600 px; one 1024 px float image is 12.6 MB
-MAX_SEED = 2**32 - 1
-KEEP_WEIGHTS = "keep"  # --weights keep: a .keras model file's own weights, not fresh ones  # NumPy's and tf.data's seeds are unsigned 32-bit numbers
+MAX_SEED = 2**32 - 1  # NumPy's and tf.data's seeds are unsigned 32-bit numbers
+KEEP_WEIGHTS = "keep"  # --weights keep: a .keras model file's own weights, not fresh ones
 
 
 class SpecError(CnnlabError):
