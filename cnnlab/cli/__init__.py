@@ -70,6 +70,7 @@ def _register() -> None:
     from cnnlab.cli.profile import profile_command
     from cnnlab.cli.queue import queue_group
     from cnnlab.cli.report import report_command
+    from cnnlab.cli.run import run_command
 
     for command in (ls_command, show_command, rm_command, db_group, config_command):
         cli.add_command(command)
@@ -80,6 +81,7 @@ def _register() -> None:
     for command in (
         train_command,
         transfer_command,
+        run_command,
         stop_command,
         resume_command,
         logs_command,

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from cnnlab.engine.kinds.convert.variants import TfliteVariant, list_variants
     from cnnlab.engine.kinds.importing.run import import_model
     from cnnlab.engine.kinds.importing.spec import ImportSpec
+    from cnnlab.engine.kinds.script.spec import ScriptSpec
+    from cnnlab.engine.kinds.script.submit import plan_script, submit_script
     from cnnlab.engine.kinds.transfer.run import prepare_transfer
     from cnnlab.engine.kinds.transfer.spec import TransferSpec
     from cnnlab.engine.queue import QueuedJob, hold_job, read_queue, to_front
@@ -85,6 +87,8 @@ _HOMES = {
     "import_model": "cnnlab.engine.kinds.importing.run",
     **dict.fromkeys(("DeviceIdentity", "import_latency"), "cnnlab.engine.latency_import"),
     "ImportSpec": "cnnlab.engine.kinds.importing.spec",
+    "ScriptSpec": "cnnlab.engine.kinds.script.spec",
+    **dict.fromkeys(("plan_script", "submit_script"), "cnnlab.engine.kinds.script.submit"),
     "ingest_reports": "cnnlab.engine.runtime.ingest",
     **dict.fromkeys(("QueuedJob", "hold_job", "read_queue", "to_front"), "cnnlab.engine.queue"),
     "SlurmOptions": "cnnlab.engine.runtime.slurm",
@@ -99,6 +103,7 @@ __all__ = [
     "ImportSpec",
     "QueuedJob",
     "SchedulerStatus",
+    "ScriptSpec",
     "SlurmOptions",
     "SpecError",
     "TfliteVariant",
@@ -116,6 +121,7 @@ __all__ = [
     "mark_lost",
     "options_for",
     "plan_bench",
+    "plan_script",
     "prepare_transfer",
     "read_queue",
     "resume",
@@ -127,6 +133,7 @@ __all__ = [
     "submit_bench",
     "submit_conversions",
     "submit_repeats",
+    "submit_script",
     "to_front",
 ]
 

@@ -1,6 +1,7 @@
 """What each job kind needs from this machine, and whether it is free now, in one phrase.
 
-A training takes a trainer slot (a GPU where there are GPUs); a conversion a CPU slot of its
+A training takes a trainer slot (a GPU where there are GPUs); a script (`cnnlab run`) a
+trainer slot and the GPUs it asked for, none with `--gpus 0`; a conversion a CPU slot of its
 own, with no GPU; a phone benchmark that phone, and only that phone, exclusively; a host
 benchmark a quiet host (no other job but phone benchmarks), unless it was submitted with
 `--allow-busy`. Everything is read from the store's running rows, so a restarted scheduler sees
@@ -15,7 +16,13 @@ from dataclasses import dataclass, field
 from cnnlab.store import Experiment
 
 TRAINER, CONVERSION, PHONE, HOST_BENCH = "trainer", "conversion", "phone", "host bench"
-_POOLS = {"train": TRAINER, "transfer": TRAINER, "convert": CONVERSION, "import": CONVERSION}
+_POOLS = {
+    "train": TRAINER,
+    "transfer": TRAINER,
+    "script": TRAINER,
+    "convert": CONVERSION,
+    "import": CONVERSION,
+}
 
 
 @dataclass(frozen=True)
@@ -23,9 +30,13 @@ class Needs:
     """What one job needs while it runs."""
 
     pool: str  # TRAINER, CONVERSION, PHONE or HOST_BENCH
-    gpu: bool = False  # it is given a GPU (CUDA_VISIBLE_DEVICES) where there are GPUs
+    gpus: int = 0  # the GPUs it is given (CUDA_VISIBLE_DEVICES) where there are GPUs
     phone: str | None = None  # the adb serial it holds alone
     quiet_host: bool = False  # it runs only while no other job uses the host's CPUs
+
+    @property
+    def gpu(self) -> bool:
+        return self.gpus > 0
 
     @property
     def uses_host_cpus(self) -> bool:
@@ -41,7 +52,9 @@ def needs_of(experiment: Experiment) -> Needs:
             return Needs(HOST_BENCH, quiet_host=not experiment.spec.get("allow_busy", False))
         return Needs(PHONE, phone=device)
     pool = _POOLS.get(experiment.kind, CONVERSION)
-    return Needs(pool, gpu=pool == TRAINER)
+    if experiment.kind == "script":
+        return Needs(pool, gpus=int(experiment.spec.get("gpus") or 0))
+    return Needs(pool, gpus=1 if pool == TRAINER else 0)
 
 
 @dataclass(frozen=True)
@@ -71,8 +84,12 @@ class Booking:
         return [e for e in self.running if needs_of(e).pool == pool]
 
     def free_gpu(self) -> str | None:
+        return self.free_gpus(1)
+
+    def free_gpus(self, count: int) -> str | None:
+        """`count` free GPUs as CUDA_VISIBLE_DEVICES lists them ("0,2"), or None."""
         free = [str(i) for i in range(len(self.limits.gpus)) if str(i) not in self.busy_gpus]
-        return free[0] if free else None
+        return ",".join(free[:count]) if count and len(free) >= count else None
 
     def wait_reason(self, experiment: Experiment, done: Iterable[int] = ()) -> str | None:
         """Why `experiment` cannot start now, in one phrase, or None when it can."""
@@ -101,8 +118,8 @@ class Booking:
         if self.host_reserved_by is not None and self.host_reserved_by != experiment.id:
             return f"waiting for host bench #{self.host_reserved_by} to run on a quiet host"
         if needs.pool == TRAINER:
-            if self.limits.gpus and self.free_gpu() is None:
-                return "waiting for a GPU"
+            if self.limits.gpus and needs.gpu and self.free_gpus(needs.gpus) is None:
+                return "waiting for a GPU" if needs.gpus == 1 else f"waiting for {needs.gpus} GPUs"
             taken = len(self._of(TRAINER))
             if taken >= self.limits.trainer_slots:
                 return f"waiting for a trainer slot ({taken} training)"
@@ -124,5 +141,9 @@ class Booking:
     def take(self, experiment: Experiment, gpu: str | None) -> None:
         """`experiment` starts now: what it holds is booked for the rest of this round."""
         self.running.append(experiment)
-        if gpu is not None:
-            self.busy_gpus.add(gpu)
+        self.busy_gpus |= gpu_set(gpu)
+
+
+def gpu_set(devices: str | None) -> set[str]:
+    """The GPU indices a CUDA_VISIBLE_DEVICES value ("0", "0,1", "" or None) names."""
+    return {d.strip() for d in (devices or "").split(",") if d.strip()}

@@ -29,7 +29,7 @@ from cnnlab.config import load_config
 from cnnlab.engine.runtime.ending import clear_ending, record_ending
 from cnnlab.engine.runtime.environment import gpu_names
 from cnnlab.engine.runtime.liveness import find_job_process, mark_lost
-from cnnlab.engine.runtime.resources import Booking, Limits, needs_of
+from cnnlab.engine.runtime.resources import Booking, Limits, gpu_set, needs_of
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
     ACTIVE_STATUSES,
@@ -403,8 +403,8 @@ class Scheduler:
         takes seconds), and a training started on it meanwhile would run out of memory."""
         running = [e for e in active_on(self.store, LOCAL) if e.status == "running"]
         booking = Booking(self.limits, running)
-        booking.busy_gpus = {gpu for e in running if (gpu := self._gpu_of(e)) is not None}
-        booking.busy_gpus |= {gpu for _, gpu in self.children.values() if gpu is not None}
+        booking.busy_gpus = {gpu for e in running for gpu in gpu_set(self._gpu_of(e))}
+        booking.busy_gpus |= {gpu for _, gpus in self.children.values() for gpu in gpu_set(gpus)}
         return booking
 
     def _follow_slurm(self) -> None:
@@ -442,7 +442,7 @@ class Scheduler:
                     reasons[experiment.id] = reason
                 continue
             needs = needs_of(experiment)
-            gpu = booking.free_gpu() if needs.gpu else None
+            gpu = booking.free_gpus(needs.gpus) if needs.gpu else None
             claimed = claim(self.store, experiment.id, host=self.host)
             if claimed is None:
                 continue  # stopped, removed or held since it was read

@@ -58,10 +58,10 @@ FINAL_STATES = frozenset(
 )
 # Kinds a Slurm node can run: each reports only through the Reporter and reads its parent's
 # rows from the job's private copy. An import runs where its file is.
-SLURM_KINDS = ("train", "transfer", "convert", "bench")
+SLURM_KINDS = ("train", "transfer", "convert", "bench", "script")
 # What `engine.backend = "slurm"` sends there when a submission names no backend: a benchmark's
 # `host` means this machine unless the user asks for a node with --backend slurm.
-DEFAULT_SLURM_KINDS = ("train", "transfer", "convert")
+DEFAULT_SLURM_KINDS = ("train", "transfer", "convert", "script")
 
 
 def slurm_refusal(kind: str, device: str | None = None) -> str | None:

@@ -17,6 +17,11 @@ EXPERIMENT_ENV = "CNNLAB_EXPERIMENT_ID"  # the script job's experiment id
 DB_ENV = "CNNLAB_DB"  # the database it reports into (also the CLI's default database)
 # Set instead of a database on a Slurm node: report into this run folder (FileReporter).
 RUN_DIR_ENV = "CNNLAB_RUN_DIR"
+# "1" when the script ran before in this experiment (`cnnlab resume`): its checkpoints decide
+# where it continues.
+RESUMED_ENV = "CNNLAB_RESUMED"
+# Every variable above: none leaks from the scheduler's own environment into a script's.
+JOB_ENV = (EXPERIMENT_ENV, DB_ENV, RUN_DIR_ENV, RESUMED_ENV)
 
 
 @dataclass(frozen=True)
