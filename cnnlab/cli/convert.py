@@ -14,6 +14,7 @@ from cnnlab.cli.follow import follow
 from cnnlab.cli.params import param_options
 from cnnlab.engine import ConvertSpec, ImportSpec
 from cnnlab.engine.params import CONVERT_PARAMS, IMPORT_PARAMS, spec_values
+from cnnlab.errors import CnnlabError
 
 MB = 1_000_000
 
@@ -87,18 +88,51 @@ def convert_command(
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @param_options(IMPORT_PARAMS, ImportSpec)
+@click.option(
+    "--model",
+    "model_label",
+    default=None,
+    help="For a training log: the architecture it trained (a label for the table).",
+)
+@click.option(
+    "--format",
+    "log_format",
+    type=click.Choice(["csvlogger", "tensorboard"]),
+    default=None,
+    help="Read PATH as this kind of training log (found from the path when left out).",
+)
 @json_option
 @db_option
 @click.pass_context
 def import_command(
-    ctx: click.Context, /, path: Path, as_json: bool, db: Path | None, **options: Any
+    ctx: click.Context,
+    /,
+    path: Path,
+    model_label: str | None,
+    log_format: str | None,
+    as_json: bool,
+    db: Path | None,
+    **options: Any,
 ) -> None:
-    """Bring in a .keras, .h5, .tflite file or a SavedModel folder as an experiment."""
+    """Bring in a .keras, .h5, .tflite file or a SavedModel folder as an experiment, or past
+    trainings: a Keras CSVLogger file or a TensorBoard log folder (each run in it) becomes a
+    finished fit with its epochs. With --json: the experiment, or a list for several runs."""
+    from cnnlab.engine.history_import import log_format as history_format
+
+    values = spec_values(IMPORT_PARAMS, options)
+    chosen = history_format(path.expanduser(), log_format)
+    if chosen is not None:
+        _import_history(ctx, path, chosen, model_label, as_json, db, values)
+        return
+    if model_label is not None:
+        raise CnnlabError(
+            "--model labels a training log; a model file names its own model, so leave it out."
+        )
     from cnnlab.engine import import_model
     from cnnlab.store import list_artifacts
 
     store = open_db(ctx, db)
-    experiment_id = import_model(store, path, **spec_values(IMPORT_PARAMS, options))
+    experiment_id = import_model(store, path, **values)
     if as_json:
         print_json(
             {
@@ -112,6 +146,42 @@ def import_command(
         f"Imported {path} as experiment {experiment_id}; convert it with "
         f"`cnnlab convert {experiment_id} --mode float,int8`."
     )
+
+
+def _import_history(
+    ctx: click.Context,
+    path: Path,
+    chosen: str,
+    model_label: str | None,
+    as_json: bool,
+    db: Path | None,
+    values: dict[str, Any],
+) -> None:
+    """A training log: each run it holds becomes a finished fit experiment."""
+    from cnnlab.engine.history_import import import_history
+
+    store = open_db(ctx, db)
+    recorded = import_history(
+        store,
+        path,
+        name=values.get("name") or "",
+        model=model_label,
+        data=values.get("data"),
+        file_format=chosen,
+    )
+    if as_json:
+        shapes = [run.to_json() for run in recorded]
+        print_json(shapes[0] if len(shapes) == 1 else shapes)
+        return
+    for run in recorded:
+        best = f"; best {run.best}" if run.best else ""
+        click.echo(
+            f"Imported {run.name} as experiment {run.experiment_id}: {run.epochs} epoch(s){best}."
+        )
+        for note in run.notes:
+            click.echo(f"Note: {note}", err=True)
+        if run.error:
+            click.echo(f"Marked failed: {run.error}", err=True)
 
 
 @click.command("variants")

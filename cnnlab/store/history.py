@@ -6,6 +6,7 @@ best validation accuracy) current, so the TUI's list needs no join to show progr
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -25,34 +26,50 @@ def append_epoch(
     seconds: float | None = None,
 ) -> None:
     """Record a finished epoch (numbered from 1). Writing the same epoch again replaces it."""
+    with store.write() as conn:
+        insert_epoch(conn, experiment_id, epoch, metrics, lr=lr, seconds=seconds)
+
+
+def insert_epoch(
+    conn: sqlite3.Connection,
+    experiment_id: int,
+    epoch: int,
+    metrics: Mapping[str, float],
+    *,
+    lr: float | None = None,
+    seconds: float | None = None,
+    at: float | None = None,
+) -> None:
+    """`append_epoch` inside the caller's write transaction (an import writes a whole run in
+    one); `at` is when the epoch ended, now unless the log being imported says."""
     if epoch < 1:
         raise InvalidValue(f"Epochs are numbered from 1; got {epoch}.")
     columns = {name: _number(metrics.get(name)) for name in EPOCH_COLUMNS}
     extra = {k: _number(v) for k, v in metrics.items() if k not in EPOCH_COLUMNS}
     val_accuracy = columns["val_accuracy"]
-    with store.write() as conn:
-        cursor = conn.execute(
-            "UPDATE experiments SET epochs_run = max(epochs_run, ?),"
-            " best_val_accuracy = CASE WHEN ? IS NULL THEN best_val_accuracy"
-            " ELSE max(coalesce(best_val_accuracy, ?), ?) END,"
-            " heartbeat_at = ? WHERE id = ?",
-            (epoch, val_accuracy, val_accuracy, val_accuracy, time.time(), experiment_id),
-        )
-        if cursor.rowcount == 0:
-            raise UnknownExperiment(experiment_id)
-        conn.execute(
-            "INSERT OR REPLACE INTO epochs (experiment_id, epoch, loss, accuracy, val_loss,"
-            " val_accuracy, lr, seconds, at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                experiment_id,
-                epoch,
-                *columns.values(),
-                _number(lr),
-                _number(seconds),
-                time.time(),
-                dumps(extra) if extra else None,
-            ),
-        )
+    now = time.time()
+    cursor = conn.execute(
+        "UPDATE experiments SET epochs_run = max(epochs_run, ?),"
+        " best_val_accuracy = CASE WHEN ? IS NULL THEN best_val_accuracy"
+        " ELSE max(coalesce(best_val_accuracy, ?), ?) END,"
+        " heartbeat_at = ? WHERE id = ?",
+        (epoch, val_accuracy, val_accuracy, val_accuracy, now, experiment_id),
+    )
+    if cursor.rowcount == 0:
+        raise UnknownExperiment(experiment_id)
+    conn.execute(
+        "INSERT OR REPLACE INTO epochs (experiment_id, epoch, loss, accuracy, val_loss,"
+        " val_accuracy, lr, seconds, at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            experiment_id,
+            epoch,
+            *columns.values(),
+            _number(lr),
+            _number(seconds),
+            now if at is None else at,
+            dumps(extra) if extra else None,
+        ),
+    )
 
 
 def _number(value: Any) -> float | None:
@@ -77,17 +94,28 @@ def append_event(
     data: Mapping[str, Any] | None = None,
 ) -> int:
     """Record an event (started, best_epoch, early_stopping, checkpoint, failed, ...)."""
+    with store.write() as conn:
+        return insert_event(conn, experiment_id, kind, message, data)
+
+
+def insert_event(
+    conn: sqlite3.Connection,
+    experiment_id: int,
+    kind: str,
+    message: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> int:
+    """`append_event` inside the caller's write transaction."""
     if not kind or not kind.replace("_", "").isalnum():
         raise InvalidValue(f"Event kinds are short snake_case words; got {kind!r}.")
-    with store.write() as conn:
-        if not conn.execute("SELECT 1 FROM experiments WHERE id = ?", (experiment_id,)).fetchone():
-            raise UnknownExperiment(experiment_id)
-        cursor = conn.execute(
-            "INSERT INTO events (experiment_id, at, kind, message, data) VALUES (?, ?, ?, ?, ?)",
-            (experiment_id, time.time(), kind, message, dumps(dict(data)) if data else None),
-        )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+    if not conn.execute("SELECT 1 FROM experiments WHERE id = ?", (experiment_id,)).fetchone():
+        raise UnknownExperiment(experiment_id)
+    cursor = conn.execute(
+        "INSERT INTO events (experiment_id, at, kind, message, data) VALUES (?, ?, ?, ?, ?)",
+        (experiment_id, time.time(), kind, message, dumps(dict(data)) if data else None),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
 
 
 def list_events(

@@ -25,29 +25,32 @@ from cnnlab.store.devices import DEVICE_IDENTITY, BenchRun, Device, insert_bench
 from cnnlab.store.errors import InvalidValue, UnknownExperiment
 from cnnlab.store.records import dumps, loads
 
+# What a second import of the same file would count twice, per kind of imported row (a
+# training log, `cnnlab.store.imported_fit`, is found by the same `spec["imported"]["sha256"]`).
+COUNTED_TWICE = {"bench": "one measurement", "fit": "one training"}
+
 
 class AlreadyImported(InvalidValue):
-    """The file was imported before; the message names the bench it became."""
+    """The file was imported before; the message names the bench (or fit) it became."""
 
-    def __init__(self, file: str, bench_id: int, name: str) -> None:
+    def __init__(self, file: str, bench_id: int, name: str, kind: str = "bench") -> None:
         super().__init__(
-            f"{file} was imported already, as bench {bench_id} ({name}); a second copy would "
-            "count one measurement twice, so nothing was recorded; to import it anew, remove "
-            f"that bench first (`cnnlab rm {bench_id}`)."
+            f"{file} was imported already, as {kind} {bench_id} ({name}); a second copy would "
+            f"count {COUNTED_TWICE[kind]} twice, so nothing was recorded; to import it anew, "
+            f"remove that {kind} first (`cnnlab rm {bench_id}`)."
         )
         self.bench_id = bench_id
 
 
-def imported_before(store: Store, sha256: str) -> tuple[int, str] | None:
-    """(bench id, name) of the import of a file with these bytes, or None."""
-    return _earlier(store.read, sha256)
+def imported_before(store: Store, sha256: str, kind: str = "bench") -> tuple[int, str] | None:
+    """(experiment id, name) of the `kind` import of a file with these bytes, or None."""
+    return _earlier(store.read, sha256, kind)
 
 
-def _earlier(read: Callable[..., Any], sha256: str) -> tuple[int, str] | None:
+def _earlier(read: Callable[..., Any], sha256: str, kind: str = "bench") -> tuple[int, str] | None:
     rows = read(
-        "SELECT id, name, spec FROM experiments WHERE kind = 'bench' AND instr(spec, ?) > 0"
-        " ORDER BY id",
-        (sha256,),
+        "SELECT id, name, spec FROM experiments WHERE kind = ? AND instr(spec, ?) > 0 ORDER BY id",
+        (kind, sha256),
     )
     for row in rows:
         spec = loads(row[2]) or {}
