@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from cnnlab.cli.context import json_option, print_json
+from cnnlab.cli.context import config_for, json_option, print_json
 
 if TYPE_CHECKING:
     from cnnlab.models import LayerRow, ModelCounts, ZooEntry
@@ -34,7 +35,8 @@ class _BuildProgress:
         self.shown = False
 
     def __call__(self, index: int, total: int, name: str, shape: tuple[int, int, int]) -> None:
-        text = f"counting {index}/{total}: {name} at {shape[0]}x{shape[1]} ..."
+        at = f"{shape[0]}x{shape[1]}" if shape[0] else "its own input"
+        text = f"counting {index}/{total}: {name} at {at} ..."
         if self.tty:
             click.echo(f"\r{text}\x1b[K", nl=False, err=True)
         else:
@@ -82,7 +84,7 @@ def _entry_json(entry: ZooEntry) -> dict[str, Any]:
     }
 
 
-def _print_zoo(entries: list[ZooEntry]) -> None:
+def _print_zoo(entries: list[ZooEntry], lab: dict[str, str]) -> None:
     from rich.table import Table
 
     from cnnlab.cli.render import _console
@@ -105,7 +107,7 @@ def _print_zoo(entries: list[ZooEntry]) -> None:
         height, width, channels = entry.input_shape
         table.add_row(
             entry.name,
-            model_spec(entry.name).family,
+            "lab" if entry.name in lab else model_spec(entry.name).family,
             f"{height}x{width}x{channels}",
             str(entry.num_classes),
             f"{counts.total_params:,}",
@@ -210,18 +212,79 @@ def models_group(
         return
     from cnnlab.models import MODEL_NAMES, ModelError, count_zoo
 
+    lab = config_for(ctx, None).models
     names = [name for name in MODEL_NAMES if fnmatch.fnmatchcase(name, pattern)]
-    if not names:
-        raise ModelError(f"No model matches {pattern!r}; the zoo has: {', '.join(MODEL_NAMES)}.")
+    lab_names = [n for n in lab if fnmatch.fnmatchcase(n, pattern) and n not in MODEL_NAMES]
+    for name in set(lab) & set(MODEL_NAMES):
+        click.echo(f"Warning: lab model {name} is the zoo's name too; rename it.", err=True)
+    if not names and not lab_names:
+        known = ", ".join((*MODEL_NAMES, *lab))
+        raise ModelError(f"No model matches {pattern!r}; there are: {known}.")
     progress = _BuildProgress()
     try:
         entries = list(count_zoo(names, input_size, classes, before_build=progress))
+        built, failed = _count_lab(lab, lab_names, input_size, classes, progress)
     finally:
         progress.clear()
     if as_json:
-        print_json({"models": [_entry_json(entry) for entry in entries]})
+        print_json(
+            {
+                "models": [_entry_json(entry) for entry in entries]
+                + [_lab_json(name, lab[name], entry) for name, entry in built.items()],
+                "errors": failed,
+            }
+        )
         return
-    _print_zoo(entries)
+    _print_zoo(entries + list(built.values()), lab)
+    for name, error in failed.items():
+        click.echo(f"Warning: lab model {name} ({lab[name]}): {error}", err=True)
+
+
+def _count_lab(
+    lab: dict[str, str],
+    names: list[str],
+    input_size: int | None,
+    classes: int | None,
+    progress: _BuildProgress,
+) -> tuple[dict[str, ZooEntry], dict[str, str]]:
+    """The lab's models (cnnlab.toml [models]) built and counted here, one by one; those that
+    do not build are returned with their one sentence instead."""
+    from cnnlab.models import ModelCounts, ModelError, ZooEntry
+    from cnnlab.models.custom import source_of
+    from cnnlab.models.custom_probe import build_and_count
+
+    built: dict[str, ZooEntry] = {}
+    failed: dict[str, str] = {}
+    for index, name in enumerate(names, start=1):
+        side = input_size or 0
+        progress(index, len(names), name, (side, side, 3))
+        try:
+            probed = build_and_count(
+                {"source": source_of(lab[name]).to_json(), "input": input_size, "classes": classes}
+            )
+        except ModelError as exc:
+            failed[name] = str(exc)
+            continue
+        counts = ModelCounts(
+            probed.params,
+            probed.trainable_params,
+            probed.params - probed.trainable_params,
+            probed.macs,
+        )
+        built[name] = ZooEntry(name, probed.input_shape, probed.classes, counts)
+    return built, failed
+
+
+def _lab_json(name: str, reference: str, entry: ZooEntry) -> dict[str, Any]:
+    return {
+        "name": name,
+        "family": "lab",
+        "summary": reference,
+        "input_shape": list(entry.input_shape),
+        "classes": entry.num_classes,
+        "has_width": None,
+        **_counts_json(entry.counts),
+    }
 
 
 @models_group.command("show")
@@ -236,13 +299,26 @@ def models_group(
     help="Width multiplier, for the models that have one.",
 )
 @json_option
+@click.pass_context
 def show_model_command(
-    name: str, input_size: int | None, classes: int | None, width: float, as_json: bool
+    ctx: click.Context,
+    name: str,
+    input_size: int | None,
+    classes: int | None,
+    width: float,
+    as_json: bool,
 ) -> None:
     """Print model NAME's layer table and the training defaults of its architecture.
 
-    The table has each layer's name, type, output shape, parameters and whether it trains.
+    NAME is a zoo name, a lab name (cnnlab.toml [models]), path/to/file.py:function or
+    path/to/model.keras. The table has each layer's name, type, output shape, parameters and
+    whether it trains.
     """
+    from cnnlab.models import MODEL_NAMES
+
+    if name not in MODEL_NAMES:
+        _show_custom(name, config_for(ctx, None).models, input_size, classes, width, as_json)
+        return
     from cnnlab.models import (
         build_model,
         count_model,
@@ -286,3 +362,55 @@ def show_model_command(
         return
     _print_layers(name, shape, num_classes, counts, rows)
     _print_training_defaults(defaults)
+
+
+def _show_custom(
+    name: str,
+    lab: dict[str, str],
+    input_size: int | None,
+    classes: int | None,
+    width: float,
+    as_json: bool,
+) -> None:
+    """`models show` of a custom architecture: built here from its file (TensorFlow is loaded
+    for the layer table anyway), at its own input and classes unless given."""
+    from cnnlab.models import count_model, import_tensorflow_quietly, layer_table
+    from cnnlab.models.custom import resolve_model_name, source_of
+    from cnnlab.models.custom_build import build_custom, default_input_shape, model_input_shape
+
+    source = source_of(resolve_model_name(name, lab))
+    file = Path(source.path)
+    import_tensorflow_quietly()
+    if input_size is not None:
+        shape = (input_size, input_size, 3)
+    else:
+        own = default_input_shape(source, file) or model_input_shape(source, file)
+        shape = (int(own[0]), int(own[1]), int(own[2]))
+    model = build_custom(source, file, shape, classes, width=width)
+    counts = count_model(model)
+    rows = layer_table(model)
+    num_classes = int(model.output_shape[-1])
+    if as_json:
+        print_json(
+            {
+                "name": name,
+                "source": source.to_json(),
+                "input_shape": list(shape),
+                "classes": num_classes,
+                "width": width,
+                **_counts_json(counts),
+                "layers": [
+                    {
+                        "name": row.name,
+                        "type": row.type,
+                        "output_shape": list(row.output_shape),
+                        "params": row.params,
+                        "trainable": row.trainable,
+                    }
+                    for row in rows
+                ],
+            }
+        )
+        return
+    _print_layers(name, shape, num_classes, counts, rows)
+    click.echo(f"\nbuilt from {source.reference} (SHA-256 {source.sha256[:12]})")

@@ -9,7 +9,7 @@ tested without a terminal.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cnnlab.data import DatasetError
@@ -22,12 +22,13 @@ from cnnlab.engine.params import (
     to_text,
 )
 from cnnlab.engine.params import command_line as params_command_line
-from cnnlab.engine.plan import plan_train
-from cnnlab.engine.spec import TrainSpec, train_spec
+from cnnlab.engine.plan import plan_train, with_model_source
+from cnnlab.engine.spec import SpecError, TrainSpec, train_spec
 from cnnlab.errors import CnnlabError
 from cnnlab.models import MODEL_NAMES
 
-# The form shows the parameters that have a label; the model is picked from the zoo.
+# The form shows the parameters that have a label; the model is picked from the zoo and the
+# lab's names (`model_choices`).
 FIELDS: tuple[Param, ...] = tuple(p for p in TRAINING_PARAMS if p.label)
 CHOICES: dict[str, tuple[str, ...]] = {
     "model": MODEL_NAMES,
@@ -51,22 +52,42 @@ def values_from_spec(spec: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def _build(values: dict[str, Any]) -> TrainSpec:
-    return train_spec(**given(values))
+def model_choices(lab_models: Mapping[str, str], current: str = "") -> tuple[str, ...]:
+    """The model picker's names: the zoo's, the lab's (cnnlab.toml [models]), and a cloned
+    run's own model (a file reference) when it is neither."""
+    names = (*MODEL_NAMES, *(name for name in lab_models if name not in MODEL_NAMES))
+    return names if not current or current in names else (*names, current)
 
 
-def parse_fields(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def _builder(lab_models: Mapping[str, str]) -> Callable[[dict[str, Any]], TrainSpec]:
+    def build(values: dict[str, Any]) -> TrainSpec:
+        try:  # a custom model's file is found and hashed here; it is built only at submit
+            values = with_model_source(given(values), lab_models)
+        except SpecError:
+            raise
+        except CnnlabError as exc:
+            raise SpecError(str(exc)) from None
+        return train_spec(**values)
+
+    return build
+
+
+def parse_fields(
+    values: Mapping[str, str], lab_models: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Parsed values and, per field, the spec's message of what is wrong with it."""
-    return field_errors(FIELDS, TrainSpec, values, _build)
+    return field_errors(FIELDS, TrainSpec, values, _builder(lab_models or {}))
 
 
-def build_spec(values: Mapping[str, str]) -> tuple[TrainSpec | None, dict[str, str]]:
+def build_spec(
+    values: Mapping[str, str], lab_models: Mapping[str, str] | None = None
+) -> tuple[TrainSpec | None, dict[str, str]]:
     """The spec the form queues, planned as `cnnlab train` plans it, or errors by field."""
-    parsed, errors = parse_fields(values)
+    parsed, errors = parse_fields(values, lab_models)
     if errors:
         return None, errors
     try:
-        return plan_train(**given(parsed)), {}
+        return plan_train(lab_models=lab_models, **given(parsed)), {}
     except DatasetError as exc:
         return None, {"data": str(exc)}
     except CnnlabError as exc:

@@ -22,6 +22,7 @@ from cnnlab.tui.job_fields import (
     FIELDS,
     build_spec,
     command_line,
+    model_choices,
     parse_fields,
     values_from_spec,
 )
@@ -65,17 +66,29 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
         self.errors: dict[str, str] = {}
         self.dataset: DataCheck | None = None
         self.clone = spec is not None
+        self.lab_models: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
+        from cnnlab.config import load_config
+        from cnnlab.errors import CnnlabError
+
+        try:
+            self.lab_models = load_config(self.lab.store.path).models
+        except CnnlabError:
+            self.lab_models = {}  # a broken cnnlab.toml is the CLI's to report; the zoo still
+        choices = {
+            **CHOICES,
+            "model": model_choices(self.lab_models, self.initial.get("model", "")),
+        }
         with Vertical(id="dialog"):
             yield Static("Clone with edits" if self.clone else "New training job", id="title")
             with VerticalScroll(id="fields"):
                 for field in FIELDS:
                     with Horizontal(classes="field"):
                         yield Label(field.label, classes="label")
-                        if field.name in CHOICES:
+                        if field.name in choices:
                             yield Select(
-                                [(name, name) for name in CHOICES[field.name]],
+                                [(name, name) for name in choices[field.name]],
                                 value=self.initial[field.name],
                                 allow_blank=False,
                                 compact=True,
@@ -120,7 +133,9 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
         values = self.values()
         # The dataset is checked in a worker; a stand-in lets the other fields be checked
         # against the spec's rules meanwhile.
-        _, self.errors = parse_fields({**values, "data": values["data"].strip() or "?"})
+        _, self.errors = parse_fields(
+            {**values, "data": values["data"].strip() or "?"}, self.lab_models
+        )
         self.errors.pop("data", None)
         if self.dataset is not None and not self.dataset.ok:
             self.errors["data"] = self.dataset.message
@@ -138,6 +153,10 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
 
         spec = next((s for s in MODEL_SPECS if s.name == values["model"]), None)
         if spec is None:
+            reference = self.lab_models.get(values["model"], values["model"])
+            self.query_one("#model-info", Static).update(
+                Text(f"your own: {reference}; built and checked when submitted", style="dim")
+            )
             return
         from cnnlab.models.defaults import training_defaults
 
@@ -231,7 +250,7 @@ class JobForm(WorkerReports, ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="submit")
     def submit(self, values: dict[str, str]) -> JobSubmitted:
-        spec, errors = build_spec(values)
+        spec, errors = build_spec(values, self.lab_models)
         if spec is None:
             return JobSubmitted(errors, None)
         return JobSubmitted({}, self.lab.submit_job(self.lab.store, spec))
