@@ -2,8 +2,12 @@
 
 A job on this host is alive only if its pid exists *and* that process is our job process for
 that experiment (its command line says so); a job on another host is judged by its heartbeat
-alone. Whoever looks (scheduler, CLI, TUI) marks the dead ones `lost`. Jobs of another backend
-(Slurm) are judged by that backend's own answer instead.
+alone. A `fit` row recorded by `cnnlab.keras.Recorder` runs in the user's own Python (a script,
+a notebook kernel), whose command line says nothing of cnnlab: it is alive while its pid lives
+with the start time the Recorder wrote beside it (`process_start`, field 22 of /proc/PID/stat),
+so a pid reused by another process after the kernel died does not pass for it. Whoever looks
+(scheduler, CLI, TUI) marks the dead ones `lost`. Jobs of another backend (Slurm) are judged by
+that backend's own answer instead.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from cnnlab.store import (
     list_experiments,
     set_status,
 )
-from cnnlab.store.records import Experiment
+from cnnlab.store.records import Experiment, Kind
 
 JOB_MODULE = "cnnlab.engine.runtime.job"
 # The job module's path before the engine was split into runtime/ and kinds/: a job started by
@@ -51,6 +55,33 @@ def job_process_alive(pid: int, experiment_id: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"  # a zombie has finished; its parent just has not reaped it
+
+
+def process_start(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat), or
+    None without procfs or once the process is gone: with the pid, an identity no reuse fakes."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the ")" closing the command name, field 3 (state) is index 0, so field 22 is 19.
+    return int(fields[19]) if len(fields) > 19 and fields[19].isdigit() else None
+
+
+def recorder_process_alive(pid: int, started: int | None) -> bool:
+    """True if `pid` is still the live process that started at `started` (`process_start`)."""
+    if not Path("/proc/self").exists() or started is None:
+        return _exists(pid)  # no procfs (macOS), or a row that wrote no start: the pid alone
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z" and process_start(pid) == started
+
+
+def _recorded_start(experiment: Experiment) -> int | None:
+    value = experiment.spec.get("process_start")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def find_job_process(experiment_id: int, db_path: Path) -> int | None:
@@ -86,7 +117,11 @@ def why_dead(experiment: Experiment, now: float | None = None) -> str | None:
     now = time.time() if now is None else now
     beat = experiment.heartbeat_at or experiment.started_at or experiment.created_at
     if experiment.host == socket.gethostname() and experiment.pid:
-        if not job_process_alive(experiment.pid, experiment.id):
+        if experiment.kind == Kind.FIT:
+            alive = recorder_process_alive(experiment.pid, _recorded_start(experiment))
+        else:
+            alive = job_process_alive(experiment.pid, experiment.id)
+        if not alive:
             return (
                 f"its process {experiment.pid} on {experiment.host} is gone "
                 "(killed, out of memory or rebooted)"
@@ -118,10 +153,16 @@ def mark_lost(store: Store, *, skip: Collection[int] = ()) -> list[int]:
             continue
         if record_ending(store, experiment):  # it ended and said how, in its run folder
             continue
-        error = (
-            f"Job lost: {reason}; `cnnlab resume {experiment.id}` continues from the last "
-            "checkpoint."
-        )
+        if experiment.kind == Kind.FIT:  # the user's own code: nothing of cnnlab's to resume
+            error = (
+                f"Job lost: {reason}; the {experiment.epochs_run} epoch(s) recorded are kept, "
+                "run your code again to train on."
+            )
+        else:
+            error = (
+                f"Job lost: {reason}; `cnnlab resume {experiment.id}` continues from the last "
+                "checkpoint."
+            )
         # Only if nobody changed it meanwhile: the job may have just finished on its own.
         if set_status(
             store,
