@@ -47,7 +47,9 @@ def resolve_program(program: str, cwd: Path, path: str | None = None) -> str:
                 f"{program} is not executable; `chmod +x {program}`, or run it through its "
                 f"interpreter (`python {program}`)."
             )
-        return str(found.resolve())
+        # Absolute, but symlinks kept: a virtualenv's bin/python is a link to the base
+        # interpreter, and run through its target it would not be that virtualenv's.
+        return os.path.abspath(found)
     located = shutil.which(program, path=path if path is not None else os.environ.get("PATH"))
     if located is None:
         beside = cwd / program
