@@ -117,6 +117,11 @@ def import_history(
     """Check the log at `path` whole, then record each of its runs as a finished `fit`
     experiment; every refusal is one sentence and writes nothing."""
     source = Path(path).expanduser().absolute()
+    if not source.exists():
+        raise CnnlabError(
+            f"{source} does not exist; give the path of a Keras CSVLogger file or a "
+            "TensorBoard log folder."
+        )
     chosen = log_format(source, file_format)
     if chosen is None:
         raise CnnlabError(f"{source} is not a training log; {WHAT_IMPORTS}.")

@@ -135,6 +135,8 @@ def _decode(data: bytes, path: Path) -> str:
 def _separator(header: str, path: Path) -> str:
     """The separator CSVLogger was given: the character after `epoch` in its header."""
     stripped = header.strip()
+    if stripped == "epoch":
+        _check_header([stripped], path, ",")
     if not stripped.startswith("epoch") or len(stripped) <= 5 or stripped[5].isalnum():
         first = stripped.split(",")[0][:40]
         raise CnnlabError(
