@@ -131,6 +131,30 @@ def show_command(ctx: click.Context, experiment_id: int, as_json: bool, db: Path
         print_json({**detail.to_json(), "run_dir": str(store.run_dir(experiment_id))})
         return
     print_detail(detail, run_dir=store.run_dir(experiment_id))
+    if detail.experiment.kind == "script":
+        _print_script(detail.experiment.spec)
+
+
+def _print_script(spec: dict[str, object]) -> None:
+    """What a `cnnlab run` job ran: its command as typed, where, and from which code."""
+    import shlex
+
+    argv = spec.get("argv")
+    commit, dirty = spec.get("git_commit"), spec.get("git_dirty")
+    code = f"{commit}" if commit else "not in a git checkout"
+    if commit and dirty:
+        code += f" with uncommitted changes (sha256 {str(dirty)[:12]})"
+    elif commit:
+        code += " (clean)"
+    click.echo("script")
+    for key, value in (
+        ("command", shlex.join(map(str, argv)) if isinstance(argv, list) else argv),
+        ("folder", spec.get("cwd")),
+        ("program", spec.get("program")),
+        ("GPUs", spec.get("gpus")),
+        ("code", code),
+    ):
+        click.echo(f"  {key:<14} {value}")
 
 
 @click.command("rm")
