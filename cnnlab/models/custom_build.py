@@ -12,11 +12,12 @@ sys.path, so `from common import block` beside it works.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import inspect
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,7 +56,15 @@ def _where(exc: BaseException, path: Path) -> str:
 def load_module(path: Path) -> ModuleType:
     """Import the user's file as its own module (a unique name, so two files called nets.py
     do not collide)."""
-    name = f"cnnlab_custom_{abs(hash(str(path)))}"
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"Cannot read {path} ({exc.strerror}).") from exc
+    # Named by content: the same bytes (a run folder's copy, or its original) are one module,
+    # imported once per process, whichever path they are read from.
+    name = f"cnnlab_custom_{hashlib.sha256(content).hexdigest()[:16]}"
+    if name in sys.modules:
+        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ModelError(f"Cannot import {path}: not a Python file.")
@@ -74,6 +83,29 @@ def load_module(path: Path) -> ModuleType:
             raise ModelError(f"{path} does not import: {_where(exc, path)}.") from None
     sys.modules[name] = module
     return module
+
+
+def custom_objects(files: Sequence[Path]) -> dict[str, Any]:
+    """The classes and functions the users' files define, by name, for loading a saved model
+    that uses them (a custom layer, activation or initializer) without their registering it."""
+    objects: dict[str, Any] = {}
+    for file in files:
+        module = load_module(file)
+        for name, value in vars(module).items():
+            if getattr(value, "__module__", None) != module.__name__ or name.startswith("_"):
+                continue
+            if inspect.isclass(value) or inspect.isfunction(value):
+                objects[name] = value
+    return objects
+
+
+def load_keras_model(path: Path, files: Sequence[Path] = (), *, compile: bool = False) -> Any:
+    """`keras.models.load_model` of a model saved by a run whose lineage was built from
+    `files` (`cnnlab.engine.kinds.lineage.model_source_files`), their objects known."""
+    import keras
+
+    objects = custom_objects(files)
+    return keras.models.load_model(path, compile=compile, custom_objects=objects or None)
 
 
 def default_input_shape(source: ModelSource, file: Path) -> tuple[int, ...] | None:

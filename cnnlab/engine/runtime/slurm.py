@@ -207,6 +207,12 @@ def submit_job(store: Store, experiment: Experiment) -> str:
     for other in (experiment.parent_id, experiment.spec.get("source")):
         if isinstance(other, int):
             related.add(other)
+    # and every ancestor, whose kept custom-model file a node needs to load a saved model
+    # (`cnnlab.engine.kinds.lineage`)
+    ancestor = get_experiment(store, experiment.parent_id) if experiment.parent_id else None
+    while ancestor is not None and ancestor.parent_id and ancestor.parent_id not in related:
+        related.add(ancestor.parent_id)
+        ancestor = get_experiment(store, ancestor.parent_id)
     write_job_context(store, related, run_dir / CONTEXT_NAME)
     script = run_dir / SCRIPT_NAME
     script.write_text(job_script(store, experiment.id))

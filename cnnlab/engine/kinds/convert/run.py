@@ -25,9 +25,11 @@ from cnnlab.engine.kinds.convert.evaluate import Accuracy, evaluate_keras, evalu
 from cnnlab.engine.kinds.convert.inspection import inspect_tflite
 from cnnlab.engine.kinds.convert.spec import ConvertSpec
 from cnnlab.engine.kinds.convert.submit import ConvertSource, conversion_source
+from cnnlab.engine.kinds.lineage import model_source_files
 from cnnlab.engine.runtime.files import written_whole
 from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
 from cnnlab.errors import CnnlabError
+from cnnlab.models.custom_build import load_keras_model
 
 MB = 1_000_000
 
@@ -46,13 +48,14 @@ def run_convert(spec: ConvertSpec, job: JobContext) -> JobOutcome:
             f"int8 conversion calibrates on training images, and experiment {spec.source_id} "
             "names no dataset; pass --data."
         )
-    reference = _reference_model(source)
+    files = model_source_files(store, spec.source_id, job.run_dir_of)
+    reference = _reference_model(source, files)
     layer_names = [layer.name for layer in all_layers(reference)]
     if reporter.stop_requested():
         return JobOutcome(True, "Stopped before converting")
     reporter.event("converting", f"{spec.describe()} from experiment {spec.source_id}")
     started = time.perf_counter()
-    content, calibrated = _convert(tf, source, spec, data, layer_names)
+    content, calibrated = _convert(tf, source, spec, data, layer_names, files)
     seconds = time.perf_counter() - started
     contents = inspect_tflite(content)
     float_ops = float_ops_in_int8(contents.float_ops, layer_names) if spec.mode == "int8" else []
@@ -141,12 +144,11 @@ def _load_data(source: ConvertSource, spec: ConvertSpec) -> Any:
         ) from None
 
 
-def _reference_model(source: ConvertSource) -> Any:
-    """The Keras model (for its layer names and the accuracy baseline), else the SavedModel."""
-    import keras
-
+def _reference_model(source: ConvertSource, files: list[Path]) -> Any:
+    """The Keras model (for its layer names and the accuracy baseline), else the SavedModel;
+    `files` are the custom-model files its lineage was built from."""
     if source.keras is not None:
-        return keras.models.load_model(source.keras, compile=False)
+        return load_keras_model(source.keras, files)
     import tensorflow as tf
 
     assert source.saved_model is not None
@@ -154,17 +156,19 @@ def _reference_model(source: ConvertSource) -> Any:
 
 
 def _convert(
-    tf: Any, source: ConvertSource, spec: ConvertSpec, data: Any, layer_names: list[str]
+    tf: Any,
+    source: ConvertSource,
+    spec: ConvertSpec,
+    data: Any,
+    layer_names: list[str],
+    files: list[Path],
 ) -> tuple[bytes, int]:
     """The converted flatbuffer and the number of calibration images used."""
     if source.saved_model is not None:
         converter = tf.lite.TFLiteConverter.from_saved_model(str(source.saved_model))
     else:
-        import keras
-
-        converter = tf.lite.TFLiteConverter.from_keras_model(
-            keras.models.load_model(source.keras, compile=False)
-        )
+        assert source.keras is not None
+        converter = tf.lite.TFLiteConverter.from_keras_model(load_keras_model(source.keras, files))
     optimization = {
         "default": tf.lite.Optimize.DEFAULT,
         "latency": tf.lite.Optimize.OPTIMIZE_FOR_LATENCY,

@@ -60,7 +60,11 @@ def fit_with_reporting(
     )
     reporter.event("data", data.describe(), data.to_json())
     if state is not None:
-        model = keras.models.load_model(checkpoints.model_path(state))
+        from cnnlab.engine.kinds.lineage import model_source_files
+        from cnnlab.models.custom_build import load_keras_model
+
+        files = model_source_files(job.store, job.experiment.id, job.run_dir_of)
+        model = load_keras_model(checkpoints.model_path(state), files, compile=True)
         best_weights = _best_weights(model, checkpoints, state)
         reporter.event(
             "resumed",

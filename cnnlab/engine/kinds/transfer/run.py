@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.engine.kinds.importing.keras_file import KerasFileInfo, read_keras_file
+from cnnlab.engine.kinds.lineage import model_source_files
 from cnnlab.engine.kinds.transfer.spec import Freeze, TransferSpec, parse_freeze
 from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
 from cnnlab.errors import CnnlabError
@@ -79,13 +80,13 @@ def run_transfer(spec: TransferSpec, job: JobContext) -> JobOutcome:
 
     parent_path = source_model(job.store, spec.source)
     check_transfer(read_keras_file(parent_path), spec, None)
+    files = model_source_files(job.store, spec.source, job.run_dir_of)
 
     def build(num_classes: int) -> Any:
-        import keras
-
         from cnnlab.models import freeze_layers, freeze_report, replace_head
+        from cnnlab.models.custom_build import load_keras_model
 
-        model = keras.models.load_model(parent_path, compile=False)
+        model = load_keras_model(parent_path, files)
         freeze = parse_freeze(spec.freeze)
         if freeze != Freeze():
             freeze_layers(
