@@ -305,8 +305,8 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
             number, recorded = self._number, self._recorded
             if self._interrupted or isinstance(error, KeyboardInterrupt):
                 message = (
-                    f"Interrupted (Ctrl-C twice) during epoch {number}; the {recorded} "
-                    "epoch(s) before it are kept, no model saved."
+                    f"Interrupted (Ctrl-C twice) after {recorded} recorded epoch(s), which "
+                    "are kept; no model saved."
                 )
                 reporter.event("stopped", message, {"epoch": number, "interrupted": True})
                 if not sink.attached:
@@ -314,8 +314,8 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
             else:
                 why = f" ({type(error).__name__}: {_first_line(error)})" if error else ""
                 message = (
-                    f"model.fit ended by an exception{why} during epoch {number}; the "
-                    f"{recorded} epoch(s) before it are kept, no model saved."
+                    f"model.fit ended by an exception{why} after {recorded} recorded "
+                    "epoch(s), which are kept; no model saved."
                 )
                 reporter.event("fit_failed", message, {"epoch": number})
                 if not sink.attached:

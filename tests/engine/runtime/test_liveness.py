@@ -76,3 +76,28 @@ def test_failure_reasons_are_one_line() -> None:
     )
     assert failure_reason(ValueError("bad shape\nlong traceback detail")) == "ValueError: bad shape"
     assert failure_reason(MemoryError()).startswith("Out of memory (MemoryError)")
+
+
+def test_a_recorded_fit_lives_while_its_own_process_does(store: Store) -> None:
+    """A `fit` row's process is the user's Python: alive while its pid has the start time the
+    Recorder wrote; the same pid with another start (reused) or a dead one is lost."""
+    from cnnlab.engine.runtime.liveness import process_start, recorder_process_alive
+
+    kernel = subprocess.Popen([sys.executable, "-c", FAKE_JOB])
+    try:
+        started = process_start(kernel.pid)
+        assert started is not None and recorder_process_alive(kernel.pid, started)
+        assert not recorder_process_alive(kernel.pid, started + 1)  # a reused pid
+        ids = []
+        for start in (started, started + 1):
+            spec = {"kind": "fit", "source": "recorder", "process_start": start}
+            ids.append(create_experiment(store, "fit", spec=spec, status="running"))
+            set_status(store, ids[-1], "running", pid=kernel.pid)
+        assert mark_lost(store) == [ids[1]]
+        error = get_experiment(store, ids[1]).error or ""
+        assert "epoch(s) recorded are kept" in error and "resume" not in error
+    finally:
+        kernel.kill()
+        kernel.wait()
+    assert process_start(kernel.pid) is None
+    assert mark_lost(store) == [ids[0]]
