@@ -327,7 +327,7 @@ def _line_of(text: str, section: str, key: str | None) -> int:
             if key is None and current == section:
                 return number
             continue
-        assignment = re.match(r"^\s*([\w.\-\"]+)\s*=", line)
+        assignment = re.match(r'^\s*("[^"]*"|[\w.\-"]+)\s*=', line)
         if not assignment:
             continue
         name = assignment.group(1).replace('"', "")

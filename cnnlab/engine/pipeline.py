@@ -18,6 +18,8 @@ from cnnlab.engine.control import MAX_REPEATS, submit_repeats
 from cnnlab.engine.kinds.transfer.spec import TransferSpec
 from cnnlab.engine.spec import SpecError, TrainSpec, train_spec
 from cnnlab.errors import CnnlabError
+from cnnlab.model_refs import is_custom_reference
+from cnnlab.models import MODEL_NAMES
 from cnnlab.store import Experiment, ExperimentQuery, Store, list_experiments
 
 STAGE_KEYS = {"name", "parent", "kind", "repeat", "model", "data"} | {
@@ -107,6 +109,9 @@ def _stage(path: Path, index: int, table: Any) -> Stage:
         )
     if "data" in options and not Path(str(options["data"]).partition("#")[0]).is_absolute():
         options["data"] = str(path.parent / options["data"])  # relative to the pipeline file
+    model = options.get("model")
+    if isinstance(model, str) and is_custom_reference(model) and not Path(model).is_absolute():
+        options["model"] = str(path.parent / model)  # a model file too
     repeat = table.get("repeat", 1)
     if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEATS:
         raise PipelineError(
@@ -117,8 +122,13 @@ def _stage(path: Path, index: int, table: Any) -> Stage:
             f"{path}: transfer stage {name!r} takes its parent's model; drop model."
         )
     try:
-        if kind == "train":
-            spec: TrainSpec = train_spec(**{"name": name, **options})
+        if kind == "train" and options.get("model") not in MODEL_NAMES:
+            # a custom model (a file, or a lab name of cnnlab.toml): found, built and checked
+            # for its data by run_pipeline; here a stand-in source lets the rest be checked
+            stand_in = {"kind": "function", "path": "-", "function": "-", "sha256": "-"}
+            spec: TrainSpec = train_spec(**{"name": name, **options, "model_source": stand_in})
+        elif kind == "train":
+            spec = train_spec(**{"name": name, **options})
         else:  # a stand-in parent and data: only this stage's own options are checked here
             spec = TransferSpec(**{"model": "parent", "data": "parent", "source": 1, **options})
         dataclasses.replace(spec, seed=spec.seed + repeat - 1)  # the last repeat's seed too
@@ -153,8 +163,14 @@ def run_pipeline(store: Store, pipeline: Pipeline) -> dict[str, list[int]]:
 
     A stage with repeats is a group; its children start from the group's first run.
     """
+    from cnnlab.config import load_config
     from cnnlab.data import check_batch_fits, validate_data_spec
+    from cnnlab.engine.plan import check_data, checked_custom_model, with_model_source
 
+    lab_models = load_config(store.path).models
+    for stage in pipeline.stages:  # a custom model's file found first (an unknown name)
+        if stage.parent is None:
+            stage.options.update(with_model_source(stage.options, lab_models))
     for stage in pipeline.stages:  # check every dataset (and batch) before queueing anything
         if "data" in stage.options:
             options = stage.options
@@ -173,6 +189,10 @@ def run_pipeline(store: Store, pipeline: Pipeline) -> dict[str, list[int]]:
             )
         elif stage.parent is None:
             raise PipelineError(f"{pipeline.path}: stage {stage.name!r} needs data.")
+        if stage.parent is None and stage.options.get("model_source"):
+            classes = check_data(stage.options["data"]).classes
+            planned = checked_custom_model(train_spec(**stage.options), classes)
+            stage.options["input"] = planned.input  # the builder's or the file's own
     ids: dict[str, list[int]] = {}
     root: int | None = None
     for stage in pipeline.stages:

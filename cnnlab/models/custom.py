@@ -11,6 +11,7 @@ the CLI or the TUI).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ def source_of(text: str, base: Path | None = None) -> ModelSource:
     path = Path(path_text).expanduser()
     if not path.is_absolute():
         path = (base or Path.cwd()) / path
-    path = path.absolute()
+    path = Path(os.path.normpath(path.absolute()))  # nets/../nets.py named plainly; links kept
     if not path.exists():
         raise ModelError(f"Model file {path} does not exist; check the path in --model.")
     if not path.is_file():

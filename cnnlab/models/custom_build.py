@@ -132,6 +132,7 @@ def model_input_shape(source: ModelSource, file: Path) -> tuple[int, int, int]:
         )
     import keras
 
+    _check_zip(file)
     try:
         shape = tuple(keras.models.load_model(file, compile=False).input_shape[1:])
     except Exception as exc:
@@ -221,6 +222,7 @@ def build_custom(
 def _from_keras_file(file: Path, *, keep_weights: bool) -> Any:
     import keras
 
+    _check_zip(file)
     try:
         loaded = keras.models.load_model(file, compile=False)
     except Exception as exc:  # a corrupt zip, a custom layer it cannot find
@@ -235,6 +237,18 @@ def _from_keras_file(file: Path, *, keep_weights: bool) -> Any:
             f"{file}'s architecture cannot be re-initialised ({type(exc).__name__}); use "
             "--weights keep to train from its own weights, or give a builder function."
         ) from None
+
+
+def _check_zip(file: Path) -> None:
+    """A .keras file is a zip archive; Keras' own error for anything else says "File not
+    found", which sends the user looking for the wrong problem."""
+    import zipfile
+
+    if not zipfile.is_zipfile(file):
+        raise ModelError(
+            f"{file} is not a .keras model (not a zip archive: truncated, or another format); "
+            "save it with model.save('name.keras')."
+        )
 
 
 def check_fits(
@@ -264,7 +278,7 @@ def check_fits(
         raise ModelError(
             f"{model.name} from {file.name} outputs {_shape_text(out)}, but the data has "
             f"{classes} classes; end the model with Dense({classes}, activation='softmax') "
-            "(for a .keras file, transfer from it with --replace-head instead)."
+            "(a .keras file: `cnnlab import` it, then `cnnlab transfer ID --replace-head`)."
         )
     last = model.layers[-1] if getattr(model, "layers", None) else None
     activation = getattr(getattr(last, "activation", None), "__name__", None)
