@@ -98,6 +98,15 @@ def read_tensorboard_run(run: Path, root: Path) -> LoggedRun:
         _read_file(path, side, data, root, reading)
     if not reading.scalars:
         _refuse_empty(run, root, files, reading)
+    if (
+        run.name in SIDES
+        and (run.parent / "train").is_dir()
+        and (run.parent / "validation").is_dir()
+    ):
+        reading.notes.append(
+            f"{run.name}/ is one side of a Keras run; import {run.parent} to have its training "
+            "and validation metrics in one experiment."
+        )
     epochs: dict[int, RawEpoch] = {}
     for (step, key), scalar in sorted(reading.scalars.items()):
         epoch = epochs.setdefault(step, RawEpoch())
