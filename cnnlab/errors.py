@@ -10,6 +10,10 @@ from __future__ import annotations
 class CnnlabError(Exception):
     """An error caused by the user's input or environment, with a one-line explanation."""
 
+    # Whether a job's log gets cnnlab's traceback of it: for an error of cnnlab's own making
+    # it helps; a script's non-zero exit is the script's story, already told in the log above.
+    traceback_in_log = True
+
 
 class ConfigError(CnnlabError):
     """A `cnnlab.toml` file that cannot be read, or holds an unknown key or a bad value."""

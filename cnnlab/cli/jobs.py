@@ -178,11 +178,14 @@ def transfer_command(
 @click.pass_context
 def stop_command(ctx: click.Context, experiment_id: int, db: Path | None) -> None:
     """Stop a job after its current batch (a checkpoint is written), or cancel a queued one."""
-    from cnnlab.engine import stop
+    from cnnlab.engine import how_it_stops, stop
+    from cnnlab.store import get_experiment
 
-    outcome = stop(open_db(ctx, db), experiment_id)
+    store = open_db(ctx, db)
+    outcome = stop(store, experiment_id)
     if outcome == "stopping":
-        click.echo(f"Experiment {experiment_id} stops after its current batch.")
+        how = how_it_stops(get_experiment(store, experiment_id).kind)
+        click.echo(f"Experiment {experiment_id} is stopping: {how}.")
     else:
         click.echo(f"Experiment {experiment_id} cancelled.")
 

@@ -24,6 +24,7 @@ from cnnlab.engine.runtime.slurm import (
 from cnnlab.engine.spec import JobSpec
 from cnnlab.errors import CnnlabError
 from cnnlab.store import (
+    RESUMABLE_KINDS,
     ExperimentQuery,
     NetworkFilesystem,
     Store,
@@ -188,6 +189,13 @@ def submit_repeats(
     return ids
 
 
+def how_it_stops(kind: str) -> str:
+    """What a stop does to a running job of `kind`, for the event and the CLI's answer."""
+    if kind == "script":
+        return "the script gets SIGTERM, and SIGKILL after engine.stop_grace_s"
+    return "the job ends after its current batch (a checkpoint is written)"
+
+
 def stop(store: Store, experiment_id: int) -> str:
     """Stop a job: a running one after its current batch, a queued one at once."""
     mark_lost(store)
@@ -203,11 +211,7 @@ def stop(store: Store, experiment_id: int) -> str:
         request_stop(store, experiment_id)
         if experiment.backend == SLURM:
             cancel(store, experiment)  # scancel: SIGTERM, then SIGKILL after KillWait
-        how = (
-            "the script gets SIGTERM, and SIGKILL after engine.stop_grace_s"
-            if experiment.kind == "script"
-            else "the job ends after its current batch"
-        )
+        how = how_it_stops(experiment.kind)
         append_event(store, experiment_id, "stop_requested", f"Stop requested; {how}.")
         return "stopping"
     raise CnnlabError(
@@ -275,15 +279,16 @@ def end_before_removal(store: Store, experiment_ids: list[int], timeout_s: float
 
 
 RESUMABLE = ("stopped", "lost", "failed")
-# The kinds a resume runs again: a training continues from its checkpoint; a script runs its
-# command again with CNNLAB_RESUMED=1, and its own checkpoints decide where it continues.
-RESUMABLE_KINDS = ("train", "transfer", "script")
 
 
 def resume(store: Store, experiment_id: int) -> None:
     """Queue a stopped, lost or failed job again; it continues from its last checkpoint."""
     mark_lost(store)
     experiment = get_experiment(store, experiment_id)
+    if experiment.kind == "fit":
+        from cnnlab.engine.kinds.fit.spec import rerun_refusal
+
+        raise CnnlabError(rerun_refusal(experiment_id, "resume"))
     if experiment.status not in RESUMABLE:
         raise CnnlabError(
             f"Experiment {experiment_id} is {experiment.status}; only stopped, lost or failed "

@@ -38,6 +38,9 @@ class Kind(StrEnum):
 TRAINING_KINDS: tuple[Kind, ...] = (Kind.TRAIN, Kind.TRANSFER, Kind.FIT, Kind.SCRIPT)
 # The kinds whose rows may hold a Keras model, to convert, transfer from or bench.
 MODEL_KINDS: tuple[Kind, ...] = (*TRAINING_KINDS, Kind.IMPORT)
+# The kinds `cnnlab resume` runs again: a training continues from its checkpoint; a script runs
+# its command again with CNNLAB_RESUMED=1, and its own checkpoints decide where it continues.
+RESUMABLE_KINDS: tuple[Kind, ...] = (Kind.TRAIN, Kind.TRANSFER, Kind.SCRIPT)
 
 
 class Status(StrEnum):

@@ -29,7 +29,14 @@ from cnnlab.engine.runtime.outcome import JobContext, JobOutcome
 from cnnlab.engine.runtime.reporter import StoreReporter
 from cnnlab.engine.spec import KINDS, load_attribute, spec_from_dict
 from cnnlab.errors import CnnlabError
-from cnnlab.store import DiskFull, Store, get_experiment, heartbeat, open_store
+from cnnlab.store import (
+    RESUMABLE_KINDS,
+    DiskFull,
+    Store,
+    get_experiment,
+    heartbeat,
+    open_store,
+)
 from cnnlab.store.locks import holds_lock
 
 
@@ -77,13 +84,19 @@ def _run(
         (run_dir / "spec.json").write_text(_json(experiment.spec))
         runner = load_attribute(KINDS[spec.kind][1])
         reporter.event(
-            "started", f"pid {os.getpid()} on {os.uname().nodename}", environment(Path.cwd())
+            "started",
+            f"pid {os.getpid()} on {os.uname().nodename}",
+            # a script job touches no model itself: its versions are the script's to load
+            environment(Path.cwd(), tensorflow=spec.kind != "script"),
         )
         context = JobContext(store, experiment, reporter, run_dir, remote=remote)
         outcome: JobOutcome = runner(spec, context)
     except BaseException as exc:  # the row must always say why the job ended
         reason = failure_reason(exc, experiment_id)
-        _log(traceback.format_exc().rstrip())
+        if getattr(exc, "traceback_in_log", True):
+            _log(traceback.format_exc().rstrip())
+        else:
+            _log(f"cnnlab: {reason}")
         _end(
             run_dir,
             reporter,
@@ -98,7 +111,7 @@ def _run(
     if outcome.stopped_by_user:
         later = (
             f"; `cnnlab resume {experiment_id}` continues"
-            if spec.kind in ("train", "transfer")
+            if spec.kind in RESUMABLE_KINDS
             else "; submit it again to redo it"
         )
         message = outcome.message + later + "."

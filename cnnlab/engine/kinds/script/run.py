@@ -45,6 +45,8 @@ _PR_SET_PDEATHSIG = 1
 class ScriptFailed(CnnlabError):
     """The script ended with a non-zero status or was killed by a signal."""
 
+    traceback_in_log = False  # its own output, just above in the log, says why
+
 
 def run_script(spec: ScriptSpec, job: JobContext) -> JobOutcome:
     cwd = Path(spec.cwd)
