@@ -264,7 +264,11 @@ def end_before_removal(store: Store, experiment_ids: list[int], timeout_s: float
     pids = {
         e.id: e.pid
         for e in (get_experiment(store, i) for i in experiment_ids)
-        if e.status == "running" and e.backend == LOCAL and e.host == here and e.pid
+        if e.status == "running"
+        and e.backend == LOCAL
+        and e.host == here
+        and e.pid
+        and e.kind != "fit"  # a recorded fit's pid is the user's own kernel or script
     }
     for pid in pids.values():
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -281,13 +285,21 @@ def end_before_removal(store: Store, experiment_ids: list[int], timeout_s: float
 RESUMABLE = ("stopped", "lost", "failed")
 
 
+def rerun_refusal(experiment_id: int, what: str) -> str:
+    """The one sentence refusing to resume or clone (`what`) a `fit` row: its training ran in
+    the user's own code (`cnnlab.keras.Recorder`, or an imported log)."""
+    return (
+        f"Experiment {experiment_id} is a fit recorded from your own code, which cnnlab cannot "
+        f"{what}; run that code again (a Recorder with parent={experiment_id} chains from it), "
+        "or `cnnlab transfer` from its model."
+    )
+
+
 def resume(store: Store, experiment_id: int) -> None:
     """Queue a stopped, lost or failed job again; it continues from its last checkpoint."""
     mark_lost(store)
     experiment = get_experiment(store, experiment_id)
     if experiment.kind == "fit":
-        from cnnlab.engine.kinds.fit.spec import rerun_refusal
-
         raise CnnlabError(rerun_refusal(experiment_id, "resume"))
     if experiment.status not in RESUMABLE:
         raise CnnlabError(

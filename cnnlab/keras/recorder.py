@@ -115,6 +115,7 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
                 path=_source_path(),
                 epochs=planned,
                 dataset=self.dataset,
+                input=_square_side(self.model),
                 extra={"frozen_layers": frozen},
             )
             sink = self._own_row(spec)
@@ -475,6 +476,12 @@ def _shapes(model: Any) -> dict[str, Any]:
     with contextlib.suppress(AttributeError, TypeError, ValueError, IndexError):
         shapes["classes"] = int(model.output_shape[-1])
     return shapes
+
+
+def _square_side(model: Any) -> int | None:
+    """The side of the square images the model takes (as a training's `input`), or None."""
+    side = _shapes(model).get("input_shape") or []
+    return side[0] if len(side) == 3 and side[0] and side[0] == side[1] else None
 
 
 def _number(value: Any) -> float:

@@ -20,6 +20,7 @@ one line; what was written before stays.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import sqlite3
@@ -149,15 +150,7 @@ def own_row(db: Path, spec: FitSpec, *, name: str, model: str, parent_id: int | 
     store = _open(db)
     pid = os.getpid()
     try:
-        full = FitSpec(
-            source=spec.source,
-            name=spec.name,
-            path=spec.path,
-            epochs=spec.epochs,
-            dataset=spec.dataset,
-            process_start=process_start(pid),
-            extra=spec.extra,
-        )
+        full = dataclasses.replace(spec, process_start=process_start(pid))
         experiment_id = create_experiment(
             store,
             "fit",

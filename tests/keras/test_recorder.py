@@ -20,7 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 keras = pytest.importorskip("keras")
 np = pytest.importorskip("numpy")
 
-from cnnlab.engine import stop  # noqa: E402
+from cnnlab.engine import resume, stop  # noqa: E402
+from cnnlab.errors import CnnlabError  # noqa: E402
 from cnnlab.keras import Recorder, RecorderError  # noqa: E402
 from cnnlab.store import (  # noqa: E402
     artifact_path,
@@ -281,6 +282,9 @@ def test_a_stop_request_ends_the_fit_stopped_with_its_model(tmp_path: Path) -> N
         assert e.status == "stopped" and e.epochs_run >= 2
         assert [ep.epoch for ep in detail.epochs] == list(range(1, e.epochs_run + 1))
         assert [a.kind for a in detail.artifacts] == ["keras"]
+        with pytest.raises(CnnlabError, match="recorded from your own code, which cnnlab cannot"):
+            resume(store, e.id)  # stopped, but nothing of cnnlab's to resume
+        assert get_detail(store, e.id).experiment.status == "stopped"
 
 
 def test_importing_cnnlab_keras_imports_no_textual() -> None:

@@ -298,6 +298,11 @@ class ExperimentScreen(LabScreen):
     def action_clone(self) -> None:
         if self.experiment is None:
             return
+        if self.experiment.kind == "fit":
+            from cnnlab.engine.control import rerun_refusal
+
+            self.notify(rerun_refusal(self.experiment_id, "clone"), severity="warning")
+            return
         from cnnlab.tui.screens.job_form import JobForm
 
         def queued(experiment_id: int | None) -> None:

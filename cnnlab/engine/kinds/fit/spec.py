@@ -29,6 +29,8 @@ class FitSpec:
     path: str | None = None  # the imported log (file or folder), or the script that ran the fit
     epochs: int | None = None  # the epochs the fit was asked for, when known
     dataset: str | None = None
+    # The model's input side (square images), read by a transfer from this fit as a training's.
+    input: int | None = None
     # The recording process's start (field 22 of /proc/PID/stat, beside the row's pid): how
     # liveness tells the user's live kernel from a pid reused after it died.
     process_start: int | None = None
@@ -42,12 +44,3 @@ class FitSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **dataclasses.asdict(self)}
-
-
-def rerun_refusal(experiment_id: int, what: str) -> str:
-    """The one sentence refusing to resume or clone (`what`) a recorded fit."""
-    return (
-        f"Experiment {experiment_id} is a fit recorded from your own code, which cnnlab cannot "
-        f"{what}; run that code again (with a Recorder naming parent={experiment_id} to chain "
-        "from it), or `cnnlab transfer` from its model."
-    )
