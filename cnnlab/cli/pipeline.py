@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cnnlab.cli.context import db_option, json_option, open_db, print_json
+from cnnlab.cli.context import config_for, db_option, json_option, open_db, print_json
 from cnnlab.cli.render import duration, number
 
 
@@ -24,7 +24,7 @@ def pipeline_run_command(ctx: click.Context, file: Path, as_json: bool, db: Path
     """Check every stage of FILE, then queue them all; each starts when its parent is done."""
     from cnnlab.engine.pipeline import load_pipeline, run_pipeline
 
-    pipeline = load_pipeline(file)
+    pipeline = load_pipeline(file, config_for(ctx, db).models)
     store = open_db(ctx, db)
     ids = run_pipeline(store, pipeline)
     root = next(iter(ids.values()))[0]

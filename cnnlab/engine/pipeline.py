@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from cnnlab.engine.kinds.transfer.spec import TransferSpec
 from cnnlab.engine.spec import SpecError, TrainSpec, train_spec
 from cnnlab.errors import CnnlabError
 from cnnlab.model_refs import is_custom_reference
-from cnnlab.models import MODEL_NAMES
+from cnnlab.models import MODEL_NAMES, ModelError
+from cnnlab.models.custom import resolve_model_name
 from cnnlab.store import Experiment, ExperimentQuery, Store, list_experiments
 
 STAGE_KEYS = {"name", "parent", "kind", "repeat", "model", "data"} | {
@@ -47,7 +49,7 @@ class Pipeline:
     stages: tuple[Stage, ...]  # parents before children
 
 
-def load_pipeline(path: Path) -> Pipeline:
+def load_pipeline(path: Path, lab_models: Mapping[str, str] | None = None) -> Pipeline:
     """Read and check a pipeline file; stages come back parents first."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -60,7 +62,7 @@ def load_pipeline(path: Path) -> Pipeline:
         raise PipelineError(f"{path}: no [[stage]] tables; see examples/tiny_chain.toml.")
     stages: dict[str, Stage] = {}
     for index, table in enumerate(raw, start=1):
-        stage = _stage(path, index, table)
+        stage = _stage(path, index, table, lab_models or {})
         if stage.name in stages:
             raise PipelineError(f"{path}: two stages are named {stage.name!r}.")
         stages[stage.name] = stage
@@ -81,7 +83,7 @@ def load_pipeline(path: Path) -> Pipeline:
     return Pipeline(name=name, path=path, stages=tuple(ordered))
 
 
-def _stage(path: Path, index: int, table: Any) -> Stage:
+def _stage(path: Path, index: int, table: Any, lab_models: Mapping[str, str]) -> Stage:
     if not isinstance(table, dict):
         raise PipelineError(f"{path}: stage {index} is not a table.")
     unknown = sorted(set(table) - STAGE_KEYS)
@@ -123,8 +125,10 @@ def _stage(path: Path, index: int, table: Any) -> Stage:
         )
     try:
         if kind == "train" and options.get("model") not in MODEL_NAMES:
-            # a custom model (a file, or a lab name of cnnlab.toml): found, built and checked
-            # for its data by run_pipeline; here a stand-in source lets the rest be checked
+            # a custom model (a file, or a lab name of cnnlab.toml): its name is known here,
+            # it is found, built and checked for its data by run_pipeline; meanwhile a stand-in
+            # source lets the rest be checked
+            resolve_model_name(str(options.get("model", "")), lab_models)
             stand_in = {"kind": "function", "path": "-", "function": "-", "sha256": "-"}
             spec: TrainSpec = train_spec(**{"name": name, **options, "model_source": stand_in})
         elif kind == "train":
@@ -132,7 +136,7 @@ def _stage(path: Path, index: int, table: Any) -> Stage:
         else:  # a stand-in parent and data: only this stage's own options are checked here
             spec = TransferSpec(**{"model": "parent", "data": "parent", "source": 1, **options})
         dataclasses.replace(spec, seed=spec.seed + repeat - 1)  # the last repeat's seed too
-    except (SpecError, TypeError) as exc:
+    except (SpecError, ModelError, TypeError) as exc:
         raise PipelineError(f"{path}: stage {name!r}: {exc}") from exc
     return Stage(name=name, parent=parent, repeat=repeat, options=options)
 
