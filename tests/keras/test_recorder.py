@@ -296,3 +296,11 @@ def test_importing_cnnlab_keras_imports_no_textual() -> None:
         [sys.executable, "-c", code], check=False, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_recorder_leaves_keras_batch_ends_asynchronous(tmp_path: Path) -> None:
+    """What keeps it off the training's critical path (bench/recorder_bench.py): it overrides
+    no `on_*_batch_end`, so Keras still dispatches batch ends to its thread pool."""
+    recorder = Recorder(db=tmp_path / "experiments.db")
+    callbacks = keras.callbacks.CallbackList([recorder], model=small_model())
+    assert callbacks._async_train and callbacks._async_test
