@@ -5,7 +5,8 @@
   the script) and writes the parameters, the frozen layers and what it records from; installs
   the Ctrl-C handler (`signals`) and starts the watcher thread (`watcher`).
 - each batch: notes the step (no write; the watcher writes progress at most twice a second).
-  It overrides no `on_*_batch_end`, so Keras keeps dispatching those asynchronously.
+  It overrides no `on_*_batch_end`, so a backend that dispatches those asynchronously (JAX)
+  still can.
 - `on_epoch_end`: one epoch row with its metrics, learning rate and seconds, and the best so
   far. An epoch cut short by a stop is not recorded (its metrics cover part of it); an event
   says how far it got.
