@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
 import math
 import os
 import sys
@@ -31,14 +30,23 @@ from typing import Any
 import keras
 
 from cnnlab.engine.kinds.fit.spec import FitSpec
-from cnnlab.engine.runtime.files import written_whole
 from cnnlab.engine.runtime.reporter import Reporter
+from cnnlab.keras.ending import save_model, write_early_stopping
 from cnnlab.keras.fit_context import (
     FitContext,
-    StopOutcome,
     early_stoppings,
     find_fit,
     frozen_layers,
+)
+from cnnlab.keras.model_facts import (
+    first_line,
+    learning_rate,
+    model_counts,
+    source_path,
+    square_side,
+)
+from cnnlab.keras.model_facts import (
+    number as as_number,
 )
 from cnnlab.keras.signals import StopSignals
 from cnnlab.keras.sinks import (
@@ -105,7 +113,7 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
         self._steps: int | None = params.get("steps")
         planned = params.get("epochs")
         frozen = frozen_layers(self.model)
-        self._counts = _counts(self.model)
+        self._counts = model_counts(self.model)
         job = attached()
         if job is not None:
             sink = job_sink(job)
@@ -113,10 +121,10 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
             spec = FitSpec(
                 source="recorder",
                 name=self.name,
-                path=_source_path(),
+                path=source_path(),
                 epochs=planned,
                 dataset=self.dataset,
-                input=_square_side(self.model),
+                input=square_side(self.model),
                 extra={"frozen_layers": frozen},
             )
             sink = self._own_row(spec)
@@ -227,8 +235,8 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
                 ),
             )
             return
-        metrics = {key: _number(value) for key, value in (logs or {}).items()}
-        lr = _learning_rate(self.model)
+        metrics = {key: as_number(value) for key, value in (logs or {}).items()}
+        lr = learning_rate(self.model)
         reporter = sink.reporter
         sink.write(
             f"epoch {number}",
@@ -314,7 +322,7 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
                 if not sink.attached:
                     reporter.status("stopped")
             else:
-                why = f" ({type(error).__name__}: {_first_line(error)})" if error else ""
+                why = f" ({type(error).__name__}: {first_line(error)})" if error else ""
                 message = (
                     f"model.fit ended by an exception{why} after {recorded} recorded "
                     "epoch(s), which are kept; no model saved."
@@ -342,9 +350,11 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
         self._watcher.stop()
         atexit.unregister(self._at_exit)
         try:
-            stopped_early, weights_epoch = self._write_early_stopping(sink)
+            stopped_early, weights_epoch = write_early_stopping(
+                self._context, self, sink, self._shift or 0
+            )
             if self.save_model:
-                self._save(sink, weights_epoch)
+                save_model(self.model, sink, self._counts, weights_epoch)
             reporter = sink.reporter
             summary = {
                 "epochs_run": self._recorded,
@@ -365,137 +375,7 @@ class Recorder(keras.callbacks.Callback):  # type: ignore[misc]
         finally:
             sink.close()
 
-    def _write_early_stopping(self, sink: Sink) -> tuple[bool, int | None]:
-        """Events for what the fit's EarlyStoppings did; (stopped early, epoch of the weights
-        the model ends with when one restores them)."""
-        shift = self._shift or 0
-        found = [(s, StopOutcome.of(s)) for s in early_stoppings(self._context)]
-        stopper = next(((s, o) for s, o in found if o.stopped_epoch is not None), None)
-        restoring = [(s, o) for s, o in found if o.restores]
-        # Each restores in list order at its on_train_end, so the last one listed wins; one
-        # listed after the Recorder restores only after this, so it is applied here first.
-        weights_epoch = None
-        if restoring:
-            stopping, outcome = restoring[-1]
-            if self._context.callbacks.index(stopping) > self._context.callbacks.index(self):
-                self.model.set_weights(stopping.best_weights)
-            weights_epoch = None if outcome.best_epoch is None else outcome.best_epoch + 1 + shift
-        reporter = sink.reporter
-        judge = stopper or (restoring[-1] if restoring else None)
-        if judge is not None and judge[1].best_epoch is not None:
-            # The row's best epoch as the EarlyStopping judged it (its min_delta, baseline and
-            # start_from_epoch), the epoch whose weights a restore gives the model.
-            outcome = judge[1]
-            best_fields = {
-                "best_metric": outcome.monitor,
-                "best_value": outcome.best_value,
-                "best_epoch": (outcome.best_epoch or 0) + 1 + shift,
-            }
-            sink.write("the best epoch", lambda: reporter.summary(**best_fields))
-        if stopper is not None:
-            stopping, outcome = stopper
-            number = (outcome.stopped_epoch or 0) + 1 + shift
-            best = None if outcome.best_epoch is None else outcome.best_epoch + 1 + shift
-            value = "" if outcome.best_value is None else f" {outcome.best_value:.4f}"
-            restored = outcome.restores
-            message = (
-                f"Epoch {number}: early stopping; best {outcome.monitor}{value} at epoch {best}, "
-                f"best weights {'restored' if restored else 'not restored'}."
-            )
-            data = {
-                "stopped_epoch": number,
-                "monitor": outcome.monitor,
-                "best_value": outcome.best_value,
-                "best_epoch": best,
-                "patience": outcome.patience,
-                "restored_best_weights": restored,
-            }
-            sink.write("the early stop", lambda: reporter.event("early_stopping", message, data))
-        elif weights_epoch is not None:
-            message = f"EarlyStopping restored the weights of epoch {weights_epoch} at the end."
-            data = {"epoch": weights_epoch, "restored_best_weights": True}
-            sink.write("the restore", lambda: reporter.event("best_weights", message, data))
-        return stopper is not None, weights_epoch
-
-    def _save(self, sink: Sink, weights_epoch: int | None) -> None:
-        path = sink.run_dir / sink.model_name
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with written_whole(path) as partial:
-                self.model.save(partial)
-        except Exception as exc:  # an unsaveable custom layer, a full disk: the run still is
-            text = f"The model could not be saved as {path.name} ({_first_line(exc)}); "
-            text += "convert and transfer need it: save it yourself with model.save."
-            sink.write("the save warning", lambda: sink.reporter.event("warning", text))
-            return
-        meta = {**self._counts, **_shapes(self.model), "recorded_by": "cnnlab.keras.Recorder"}
-        if weights_epoch is not None:
-            meta["weights_from_epoch"] = weights_epoch
-        sink.write("the model", lambda: sink.reporter.artifact("keras", path, meta))
-
     def _require(self) -> Sink:
         if self._sink is None:
             raise RecorderError("A Recorder records only inside model.fit.")
         return self._sink
-
-
-def _source_path() -> str | None:
-    """The notebook or script running the fit, when Python or Jupyter says."""
-    session = os.environ.get("JPY_SESSION_NAME")  # Jupyter Server 2: the notebook's path
-    if session:
-        return session
-    main = sys.modules.get("__main__")
-    for name in ("__vsc_ipynb_file__", "__file__"):
-        value = getattr(main, name, None)
-        if isinstance(value, str) and "ipykernel" not in value:
-            return str(Path(value).absolute())
-    return None
-
-
-def _counts(model: Any) -> dict[str, int]:
-    """Parameters (total, trainable) and MACs, as a training's artifacts carry them."""
-    from cnnlab.models import count_model
-
-    try:
-        counts = count_model(model)
-    except Exception:  # a custom layer the counter does not know: parameters from Keras
-        total = int(model.count_params())
-        trainable = sum(int(math.prod(w.shape)) for w in model.trainable_weights)
-        return {"params": total, "trainable_params": trainable}
-    return {
-        "params": counts.total_params,
-        "trainable_params": counts.trainable_params,
-        "macs": counts.macs,
-    }
-
-
-def _shapes(model: Any) -> dict[str, Any]:
-    """The input shape and class count convert and transfer read from a model's artifact."""
-    shapes: dict[str, Any] = {}
-    with contextlib.suppress(AttributeError, TypeError, ValueError):
-        shapes["input_shape"] = [int(d) if d is not None else None for d in model.input_shape[1:]]
-    with contextlib.suppress(AttributeError, TypeError, ValueError, IndexError):
-        shapes["classes"] = int(model.output_shape[-1])
-    return shapes
-
-
-def _square_side(model: Any) -> int | None:
-    """The side of the square images the model takes (as a training's `input`), or None."""
-    side = _shapes(model).get("input_shape") or []
-    return side[0] if len(side) == 3 and side[0] and side[0] == side[1] else None
-
-
-def _number(value: Any) -> float:
-    return float(keras.ops.convert_to_numpy(value)) if not isinstance(value, float) else value
-
-
-def _learning_rate(model: Any) -> float | None:
-    try:
-        return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-    except (AttributeError, TypeError, ValueError):
-        return None
-
-
-def _first_line(error: BaseException | None) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:200] if text else ""
