@@ -315,11 +315,12 @@ def epoch_curves(
 
 
 def trainable_layers(store: Store, experiment_ids: Sequence[int]) -> dict[int, TrainableLayers]:
-    """For transfer experiments: the layers frozen and trained, from their last `transfer` event."""
+    """The layers frozen and trained: a transfer's from its last `transfer` event, a recorded
+    fit's (`cnnlab.keras.Recorder`) from its `frozen` event, which has the same fields."""
     found: dict[int, TrainableLayers] = {}
     for chunk in _chunks(experiment_ids):
         rows = store.read(
-            "SELECT experiment_id, data FROM events WHERE kind = 'transfer'"
+            "SELECT experiment_id, data FROM events WHERE kind IN ('transfer', 'frozen')"
             f" AND experiment_id IN {_in(chunk)} ORDER BY id",
             chunk,
         )

@@ -141,6 +141,20 @@ def test_trainable_layers_come_from_the_transfer_event(store: Store) -> None:
     assert (layers[child].frozen_params, layers[child].trainable_params) == (1000, 250)
 
 
+def test_a_recorded_fits_frozen_layers_come_from_its_frozen_event(store: Store) -> None:
+    fit = create_experiment(store, "fit", model="my_net")
+    append_event(
+        store,
+        fit,
+        "frozen",
+        "2 frozen: conv_a, conv_b.",
+        {"frozen_layers": ["conv_a", "conv_b"], "frozen_params": 448, "trainable_params": 99},
+    )
+    layers = trainable_layers(store, [fit])
+    assert layers[fit].frozen_layers == ["conv_a", "conv_b"]
+    assert (layers[fit].frozen_params, layers[fit].trainable_params) == (448, 99)
+
+
 def test_data_version_moves_on_commits_from_either_connection(store: Store, db_path: Path) -> None:
     before = data_version(store)
     assert data_version(store) == before
