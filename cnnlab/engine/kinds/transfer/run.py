@@ -172,8 +172,16 @@ def prepare_transfer(
                 "--wait-for-parent to queue this transfer until it is done."
             )
         wait_for = source
+    recorded = parent.spec.get("data")
+    if parent.kind == "fit" and parent.dataset and Path(parent.dataset.split("#")[0]).exists():
+        recorded = parent.dataset  # a Recorder's dataset= is a label, a path only if it is one
+    if not data and not recorded:
+        raise CnnlabError(
+            f"Experiment {source} names no dataset cnnlab can load ({parent.kind}"
+            f"{': ' + parent.dataset if parent.dataset else ''}); pass --data for the transfer."
+        )
     data_text = validate_data_spec(
-        data or parent.spec.get("data", ""), val_split=training.get("val_split")
+        data or str(recorded), val_split=training.get("val_split")
     )
     spec = TransferSpec(
         model=parent.model or str(parent.spec.get("model", "")),
