@@ -15,47 +15,57 @@ from cnnlab.errors import CnnlabError
 from cnnlab.models.custom import ModelSource
 
 
-def read_checked(model_source: dict[str, Any]) -> tuple[ModelSource, bytes]:
-    """The source and its bytes, which must still hash to what the check recorded."""
+def read_checked(model_source: dict[str, Any]) -> tuple[ModelSource, dict[str, bytes]]:
+    """The source and the bytes to keep, by their path in `model_source/` (the file, and the
+    modules beside it that it imports), each of which must still hash to what the check
+    recorded."""
     source = ModelSource.from_json(model_source)
-    try:
-        content = Path(source.path).read_bytes()
-    except OSError as exc:
-        raise CnnlabError(
-            f"Cannot read {source.path} to keep it with the run ({exc.strerror}); submit again."
-        ) from exc
-    if hashlib.sha256(content).hexdigest() != source.sha256:
-        raise CnnlabError(
-            f"{source.path} changed while the run was being submitted; submit it again."
-        )
-    return source, content
+    folder = Path(source.path).parent
+    wanted = [(source.file_name, source.sha256), *source.modules]
+    files: dict[str, bytes] = {}
+    for relative, digest in wanted:
+        path = folder / relative
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CnnlabError(
+                f"Cannot read {path} to keep it with the run ({exc.strerror}); submit again."
+            ) from exc
+        if hashlib.sha256(content).hexdigest() != digest:
+            raise CnnlabError(f"{path} changed while the run was being submitted; submit it again.")
+        files[relative] = content
+    return source, files
 
 
-def keep(source: ModelSource, content: bytes, run_dir: Path) -> Path:
-    """Write the copy into the run folder (`model_source/NAME`), read-only."""
-    copy = source.copy_in(run_dir)
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    partial = copy.with_name(copy.name + ".partial")
-    partial.write_bytes(content)
-    partial.chmod(0o444)
-    partial.replace(copy)
-    return copy
+def keep(source: ModelSource, files: dict[str, bytes], run_dir: Path) -> Path:
+    """Write the copies into the run folder (`model_source/NAME`, the modules beside it at
+    their own relative paths), read-only; returns the file's copy."""
+    folder = source.copy_in(run_dir).parent
+    for relative, content in files.items():
+        copy = folder / relative
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        partial = copy.with_name(copy.name + ".partial")
+        partial.write_bytes(content)
+        partial.chmod(0o444)
+        partial.replace(copy)
+    return source.copy_in(run_dir)
 
 
 def kept_copy(source: ModelSource, run_dir: Path | None) -> Path:
-    """The file a job builds from: the run folder's copy, checked against the recorded hash
-    (without a run folder, a check at submit: the original)."""
+    """The file a job builds from: the run folder's copy, checked against the recorded hash,
+    as are the modules it imports (without a run folder, a check at submit: the original)."""
     path = Path(source.path) if run_dir is None else source.copy_in(run_dir)
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise CnnlabError(
-            f"The model file {path} is missing ({exc.strerror}); the run cannot be rebuilt "
-            "without it."
-        ) from exc
-    if digest != source.sha256:
-        raise CnnlabError(
-            f"The model file {path} is not the one this run was submitted with (SHA-256 "
-            f"{digest[:12]}, recorded {source.sha256[:12]}); submit the run again."
-        )
+    for file, recorded in [(path, source.sha256), *source.module_files(path.parent)]:
+        try:
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise CnnlabError(
+                f"The model file {file} is missing ({exc.strerror}); the run cannot be rebuilt "
+                "without it."
+            ) from exc
+        if digest != recorded:
+            raise CnnlabError(
+                f"The model file {file} is not the one this run was submitted with (SHA-256 "
+                f"{digest[:12]}, recorded {recorded[:12]}); submit the run again."
+            )
     return path

@@ -197,6 +197,7 @@ def run_pipeline(store: Store, pipeline: Pipeline) -> dict[str, list[int]]:
             classes = check_data(stage.options["data"]).classes
             planned = checked_custom_model(train_spec(**stage.options), classes)
             stage.options["input"] = planned.input  # the builder's or the file's own
+            stage.options["model_source"] = planned.model_source  # with its imports
     ids: dict[str, list[int]] = {}
     root: int | None = None
     for stage in pipeline.stages:

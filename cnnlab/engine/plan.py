@@ -90,8 +90,9 @@ def with_model_source(values: dict[str, Any], lab_models: Mapping[str, str]) -> 
 
 def checked_custom_model(spec: TrainSpec, classes: int) -> TrainSpec:
     """Build a custom model once, for this data's classes and the spec's input (the builder's
-    or the file's own when none is given, written into the spec so the run uses the same);
-    one sentence when it does not import, build or fit."""
+    or the file's own when none is given, written into the spec so the run uses the same; the
+    modules beside the file that it imports are recorded too); one sentence when it does not
+    import, build or fit."""
     from cnnlab.models import ModelError
     from cnnlab.models.custom import ModelSource
     from cnnlab.models.custom_probe import probe
@@ -106,4 +107,7 @@ def checked_custom_model(spec: TrainSpec, classes: int) -> TrainSpec:
             f"{probed.name} from {source.file_name} takes {height}x{width}x{channels} input; "
             "cnnlab feeds square RGB images (NxNx3): build it for input_shape=(N, N, 3)."
         )
+    if probed.modules:  # kept with the file, so the run and its resume import them too
+        source = source.with_modules(probed.modules)
+        return dataclasses.replace(spec, input=height, model_source=source.to_json())
     return dataclasses.replace(spec, input=height)

@@ -10,10 +10,11 @@ the CLI or the TUI).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ class ModelSource:
     path: str  # absolute, where it was when submitted
     function: str | None  # the builder's name in a .py file
     sha256: str  # of the file's bytes when submitted; the run folder's copy has these bytes
+    # The modules beside it that it imports (`from blocks import conv_block`), found when it
+    # was built at submit: (path relative to its folder, SHA-256), kept with it in the run folder
+    modules: tuple[tuple[str, str], ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -52,13 +56,36 @@ class ModelSource:
         """Where the run folder keeps its copy of the file."""
         return run_dir / SOURCE_FOLDER / self.file_name
 
+    def module_files(self, folder: Path) -> list[tuple[Path, str]]:
+        """Each imported module's file under `folder` (the original's, or a run folder's
+        `model_source/`) with its recorded SHA-256."""
+        return [(folder / relative, digest) for relative, digest in self.modules]
+
+    def with_modules(self, relatives: Sequence[str]) -> ModelSource:
+        """This source with the modules it imports (paths relative to its folder) hashed."""
+        folder = Path(self.path).parent
+        found: list[tuple[str, str]] = []
+        for relative in sorted(set(relatives)):
+            try:
+                content = (folder / relative).read_bytes()
+            except OSError as exc:
+                raise ModelError(
+                    f"Cannot read {folder / relative}, which {self.file_name} imports "
+                    f"({exc.strerror})."
+                ) from exc
+            found.append((relative, hashlib.sha256(content).hexdigest()))
+        return dataclasses.replace(self, modules=tuple(found))
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "kind": self.kind,
             "path": self.path,
             "function": self.function,
             "sha256": self.sha256,
         }
+        if self.modules:  # only then: a single file's spec reads as it always did
+            data["modules"] = [list(module) for module in self.modules]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ModelSource:
@@ -67,6 +94,7 @@ class ModelSource:
             str(data["path"]),
             None if data.get("function") is None else str(data["function"]),
             str(data["sha256"]),
+            tuple((str(relative), str(digest)) for relative, digest in data.get("modules") or ()),
         )
 
 

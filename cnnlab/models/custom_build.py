@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import importlib.util
 import inspect
+import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -90,13 +91,28 @@ def custom_objects(files: Sequence[Path]) -> dict[str, Any]:
     that uses them (a custom layer, activation or initializer) without their registering it."""
     objects: dict[str, Any] = {}
     for file in files:
+        if file.suffix != ".py":  # a .keras file's run: its classes were never ours to import
+            continue
         module = load_module(file)
-        for name, value in vars(module).items():
-            if getattr(value, "__module__", None) != module.__name__ or name.startswith("_"):
-                continue
-            if inspect.isclass(value) or inspect.isfunction(value):
-                objects[name] = value
+        for each in (module, *_modules_beside(file)):
+            for name, value in vars(each).items():
+                if getattr(value, "__module__", None) != each.__name__ or name.startswith("_"):
+                    continue
+                if inspect.isclass(value) or inspect.isfunction(value):
+                    objects[name] = value
     return objects
+
+
+def _modules_beside(file: Path) -> list[ModuleType]:
+    """The imported modules whose files lie in `file`'s folder: in a run folder's
+    `model_source/`, the ones it imports that were kept with it (`parts/blocks.py`)."""
+    folder = Path(os.path.abspath(file.parent))
+    found = []
+    for module in list(sys.modules.values()):
+        where = getattr(module, "__file__", None)
+        if where and Path(os.path.abspath(where)).is_relative_to(folder):
+            found.append(module)
+    return found
 
 
 def load_keras_model(path: Path, files: Sequence[Path] = (), *, compile: bool = False) -> Any:

@@ -35,6 +35,8 @@ class Probed:
     trainable_params: int
     macs: int
     layers: tuple[str, ...]
+    # modules beside the file that it imported (paths relative to its folder), to keep with it
+    modules: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +47,7 @@ class Probed:
             "trainable_params": self.trainable_params,
             "macs": self.macs,
             "layers": list(self.layers),
+            "modules": list(self.modules),
         }
 
 
@@ -104,6 +107,7 @@ def probe(
         int(answer["trainable_params"]),
         int(answer["macs"]),
         tuple(str(name) for name in answer["layers"]),
+        tuple(str(module) for module in answer.get("modules") or ()),
     )
 
 
@@ -116,6 +120,7 @@ def build_and_count(request: dict[str, Any]) -> Probed:
     source = ModelSource.from_json(request["source"])
     file = Path(request.get("file") or source.path)
     import_tensorflow_quietly()
+    imported_before = set(sys.modules)
     size = request.get("input")
     if size is not None:
         shape = (int(size), int(size), 3)
@@ -139,7 +144,32 @@ def build_and_count(request: dict[str, Any]) -> Probed:
         counts.trainable_params,
         counts.macs,
         tuple(layer.name for layer in model.layers),
+        _modules_beside(file, set(sys.modules) - imported_before),
     )
+
+
+def _modules_beside(file: Path, names: set[str]) -> tuple[str, ...]:
+    """The files of the modules `names` that lie in `file`'s folder (its own imports of
+    `blocks.py` or `mylib/` beside it; never an installed package), relative to that folder."""
+    folder = Path(os.path.abspath(file.parent))
+    found: set[str] = set()
+    for name in names:
+        if name.partition(".")[0] == "cnnlab":  # ours, imported while building (a checkout)
+            continue
+        where = getattr(sys.modules.get(name), "__file__", None)
+        if not where or not where.endswith(".py"):
+            continue
+        path = Path(os.path.abspath(where))
+        if path == Path(os.path.abspath(file)) or _installed(path):
+            continue
+        if path.is_relative_to(folder):
+            found.add(path.relative_to(folder).as_posix())
+    return tuple(sorted(found))
+
+
+def _installed(path: Path) -> bool:
+    """A package pip installed (a virtual environment inside the user's folder, say)."""
+    return any(part in ("site-packages", "dist-packages") for part in path.parts)
 
 
 def _shape(sides: Any) -> tuple[int, int, int]:

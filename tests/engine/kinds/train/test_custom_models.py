@@ -203,7 +203,8 @@ def test_a_keras_file_is_fresh_unless_its_weights_are_kept(lab: Path) -> None:
     )
     model.save(lab / "mine.keras")
     kernel = model.get_layer("conv_b").get_weights()[0]
-    db = lab / "keras_file.db"
+    db = lab / "keras_file" / "experiments.db"  # its own runs/ (beside the database)
+    db.parent.mkdir()
     for weights in ([], ["--weights", "keep"]):
         result = cnnlab("train", "-m", "mine.keras", "-d", "fruits", "--epochs", "1", "--lr",
                         "1e-9", "--batch", "8", "--db", str(db), "--wait", "--json", *weights,
@@ -218,6 +219,12 @@ def test_a_keras_file_is_fresh_unless_its_weights_are_kept(lab: Path) -> None:
     fresh, kept = started
     assert fresh > 0.01  # re-initialised
     assert kept < 1e-3  # the file's own, moved by at most one step at lr 1e-9
+    # A run from a .keras file is transferred (its file is no Python module to import for
+    # custom classes: that failed with "Cannot import .../mine.keras: not a Python file").
+    transfer = cnnlab("transfer", "1", "--freeze", "layers:conv_a", "--epochs", "1", "--batch",
+                      "8", "--db", str(db), "--wait", "--json", cwd=lab)  # fmt: skip
+    assert transfer.returncode == 0, transfer.stderr
+    assert get_experiment(store, json.loads(transfer.stdout)["ids"][0]).status == "done"
     five = cnnlab("data", "synth", "five", "--classes", "5", "--per-class", "4", "--size", "16",
                   cwd=lab)  # fmt: skip
     assert five.returncode == 0
@@ -225,3 +232,65 @@ def test_a_keras_file_is_fresh_unless_its_weights_are_kept(lab: Path) -> None:
                      cwd=lab)  # fmt: skip
     assert refused.returncode == 2
     assert "outputs 3, but the data has 5 classes" in refused.stderr
+
+
+BLOCKS = '''
+import keras
+
+
+class Halve(keras.layers.Layer):
+    """A layer defined beside the model's file, not in it."""
+
+    def call(self, x):
+        return x * 0.5
+
+
+def conv_block(x, filters, name):
+    return keras.layers.Conv2D(filters, 3, activation="relu", name=name)(Halve()(x))
+'''
+
+USES_BLOCKS = """
+import keras
+from parts.blocks import conv_block
+
+
+def net(input_shape, num_classes):
+    inputs = keras.Input(input_shape)
+    x = conv_block(inputs, 4, "conv_a")
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
+"""
+
+
+def test_the_modules_a_file_imports_beside_it_are_kept_with_it(lab: Path) -> None:
+    """`from parts.blocks import conv_block` beside the file: the run keeps parts/ too (it
+    failed in the job with `No module named 'parts'`), so training, a resume and a transfer
+    work after the original folder is gone, its Halve layer known when the model is loaded."""
+    own = lab / "own"
+    (own / "parts").mkdir(parents=True)
+    (own / "parts" / "__init__.py").write_text("")
+    (own / "parts" / "blocks.py").write_text(BLOCKS)
+    (own / "net.py").write_text(USES_BLOCKS)
+    db = lab / "modules" / "experiments.db"  # its own runs/ (beside the database)
+    db.parent.mkdir()
+    train = cnnlab("train", "-m", "own/net.py:net", "-d", "fruits", "--input", "16", "--epochs",
+                   "1", "--batch", "8", "--db", str(db), "--wait", "--json", cwd=lab)  # fmt: skip
+    assert train.returncode == 0, train.stderr
+    store = open_store(db)
+    run = get_experiment(store, 1)
+    assert run.status == "done", run.error
+    kept = store.run_dir(1) / "model_source"
+    assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*.py")) == [
+        "net.py",
+        "parts/__init__.py",
+        "parts/blocks.py",
+    ]
+    digest = hashlib.sha256(BLOCKS.encode()).hexdigest()
+    assert ["parts/blocks.py", digest] in run.spec["model_source"]["modules"]
+    for path in sorted(own.rglob("*"), reverse=True):  # the original folder is gone
+        path.unlink() if path.is_file() else path.rmdir()
+    transfer = cnnlab("transfer", "1", "--freeze", "layers:conv_a", "--epochs", "1", "--batch",
+                      "8", "--db", str(db), "--wait", "--json", cwd=lab)  # fmt: skip
+    assert transfer.returncode == 0, transfer.stderr
+    child = get_experiment(store, json.loads(transfer.stdout)["ids"][0])
+    assert child.status == "done", child.error
