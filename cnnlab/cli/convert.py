@@ -168,6 +168,9 @@ def _import_history(
         model=model_label,
         data=values.get("data"),
         file_format=chosen,
+        on_skip=lambda run, earlier, title: click.echo(
+            f"Skipped {run}: imported already, as fit {earlier} ({title}).", err=True
+        ),
     )
     if as_json:
         shapes = [run.to_json() for run in recorded]

@@ -9,11 +9,13 @@ alone says what it is: a `.csv` file, or any file whose first line is a CSVLogge
 TensorBoard event files below it is a log, each run folder in it (one with `train/` and
 `validation/`) its own experiment. Every run is read and checked whole before anything is
 written, then all are written in one transaction (`cnnlab.store.imported_fit`), so a refused
-log leaves the database as it was; a log imported before is refused naming its experiment.
+log leaves the database as it was; a log imported before is refused naming its experiment
+(the CLI imports a folder's new runs and skips, naming them, those imported before).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from cnnlab.engine.kinds.fit.history_tensorboard import (
 from cnnlab.engine.kinds.fit.logged_run import LoggedRun, imported_fit
 from cnnlab.errors import CnnlabError
 from cnnlab.store import Store
-from cnnlab.store.imported_bench import AlreadyImported
+from cnnlab.store.imported_bench import AlreadyImported, imported_before
 from cnnlab.store.imported_fit import add_imported_fits
 
 LOG_FORMATS = ("csvlogger", "tensorboard")
@@ -113,9 +115,12 @@ def import_history(
     model: str | None = None,
     data: str | None = None,
     file_format: str | None = None,
+    on_skip: Callable[[str, int, str], None] | None = None,
 ) -> list[ImportedHistory]:
     """Check the log at `path` whole, then record each of its runs as a finished `fit`
-    experiment; every refusal is one sentence and writes nothing."""
+    experiment; every refusal is one sentence and writes nothing. With `on_skip`, a folder of
+    several runs some of which were imported before (new runs added since) records the others
+    and tells `on_skip(run name, experiment id, its name)` of each one left out."""
     source = Path(path).expanduser().absolute()
     if not source.exists():
         raise CnnlabError(
@@ -136,6 +141,13 @@ def import_history(
             for folder in folders
         ]
     _refuse_repeats(runs, source)
+    if on_skip is not None and len(runs) > 1:
+        earlier = [imported_before(store, run.sha256, "fit") for _, run in runs]
+        if not all(earlier):  # all of them: refused below, naming the first
+            for (title, _), before in zip(runs, earlier, strict=True):
+                if before is not None:
+                    on_skip(title, *before)
+            runs = [pair for pair, before in zip(runs, earlier, strict=True) if before is None]
     label = model.strip() if model and model.strip() else None
     dataset = data.strip() if data and data.strip() else None
     fits = [imported_fit(run, name=title, model=label, dataset=dataset) for title, run in runs]

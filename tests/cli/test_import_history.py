@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +90,39 @@ def test_a_folder_of_runs_prints_one_line_each_and_a_json_list(
     shapes = json.loads(result.stdout)
     assert [s["name"] for s in shapes] == ["tb/plain", "tb/resumed"]
     assert "Epoch(s) 2 were logged more than once" in shapes[1]["notes"][0]
+
+
+def test_a_folder_imported_again_records_only_its_new_runs(
+    invoke: Invoke, db_path: Path, logs: KerasLogs
+) -> None:
+    """`cnnlab import logs/fit` after a run was added (or one imported on its own): the runs
+    imported before are skipped, each named, the others recorded (the whole folder was
+    refused for its one old run); a folder all imported before is still refused."""
+    db = str(db_path)
+    first = invoke("import", str(logs.tensorboard / "plain"), "--db", db)
+    assert first.exit_code == 0, first.stderr
+    again = invoke("import", str(logs.tensorboard), "--json", "--db", db)
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["name"] == "tb/resumed"  # one run: its shape alone
+    assert again.stderr == "Skipped tb/plain: imported already, as fit 1 (plain).\n"
+    assert rows(db_path) == 2
+    third = invoke("import", str(logs.tensorboard), "--db", db)
+    assert third.exit_code == 2
+    assert third.stderr.startswith("Error: ") and "imported already, as fit 1" in third.stderr
+    assert rows(db_path) == 2
+
+
+def test_a_tensorboard_import_prints_no_tensorflow_warning(logs: KerasLogs, tmp_path: Path) -> None:
+    """TensorFlow's reader logged "tf_record_iterator ... is deprecated" (four lines, twice)
+    to the terminal of whoever imported a folder; the real CLI, in its own process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cnnlab", "--db", str(tmp_path / "x.db"), "import",
+         str(logs.tensorboard / "plain")],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Imported plain as experiment 1: 3 epoch(s)")
+    assert "deprecated" not in done.stderr and "WARNING:tensorflow" not in done.stderr, done.stderr
 
 
 def test_a_diverged_log_is_imported_and_marked_failed(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -140,6 +141,18 @@ def _run_files(run: Path) -> list[tuple[Path, str]]:
     return files
 
 
+def _quietly(tf: Any, path: Path) -> Iterator[Any]:
+    """The file's events, TensorFlow's Python logger at ERROR while they are read: its reader
+    logs "tf_record_iterator ... is deprecated" (twice) to the user's terminal."""
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield from tf.compat.v1.train.summary_iterator(str(path))
+    finally:
+        logger.setLevel(level)
+
+
 def _read_file(path: Path, side: str, data: bytes, root: Path, reading: _Reading) -> None:
     import tensorflow as tf
 
@@ -153,7 +166,7 @@ def _read_file(path: Path, side: str, data: bytes, root: Path, reading: _Reading
     previous: float | None = None
     steps_here: set[int] = set()
     try:
-        for event in tf.compat.v1.train.summary_iterator(str(path)):
+        for event in _quietly(tf, path):
             values = list(event.summary.value) if event.HasField("summary") else []
             epoch_values = [v for v in values if v.tag.startswith(EPOCH_PREFIX)]
             reading.tags.update(v.tag for v in values)
