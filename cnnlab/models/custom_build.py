@@ -225,6 +225,9 @@ def build_custom(
                 f"{source.function} in {file.name} returned {type(model).__name__}, not a Keras "
                 "model; return keras.Model(inputs, outputs) or a keras.Sequential."
             )
+        if isinstance(model, keras.Sequential) and not model.built:
+            # a Sequential without keras.Input: built for the input it was given
+            model.build((None, *input_shape))
     else:
         model = _from_keras_file(file, keep_weights=weights == KEEP_WEIGHTS)
     if weights is not None and weights != KEEP_WEIGHTS:

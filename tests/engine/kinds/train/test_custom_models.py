@@ -68,6 +68,16 @@ def raises(input_shape=(16, 16, 3), num_classes=3):
 
 def needs_its_input(input_shape, num_classes):
     return build_my_net(input_shape, num_classes)
+
+
+def no_input_layer(input_shape=(16, 16, 3), num_classes=3):
+    return keras.Sequential(
+        [
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(num_classes, activation="softmax"),
+        ]
+    )
 '''
 
 
@@ -294,3 +304,16 @@ def test_the_modules_a_file_imports_beside_it_are_kept_with_it(lab: Path) -> Non
     assert transfer.returncode == 0, transfer.stderr
     child = get_experiment(store, json.loads(transfer.stdout)["ids"][0])
     assert child.status == "done", child.error
+
+
+def test_a_sequential_without_an_input_layer_is_built_for_its_input(lab: Path) -> None:
+    """keras.Sequential([...]) with no keras.Input is unbuilt: it was refused as not having
+    "one image input and one class output"; it is built for the run's input and trained."""
+    db = lab / "sequential" / "experiments.db"  # its own runs/ (beside the database)
+    db.parent.mkdir()
+    result = cnnlab("train", "-m", "lab/nets.py:no_input_layer", "-d", "fruits", "--epochs",
+                    "1", "--batch", "8", "--db", str(db), "--wait", "--json", cwd=lab)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    run = get_experiment(open_store(db), 1)
+    assert run.status == "done", run.error
+    assert run.spec["input"] == 16 and run.params == 4 * 27 + 4 + 4 * 3 + 3
