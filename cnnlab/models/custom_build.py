@@ -274,7 +274,14 @@ def check_fits(
     model: Any, file: Path, input_shape: tuple[int, int, int], classes: int | None
 ) -> None:
     """One sentence when `model` cannot take the data: input shape, classes, a softmax out."""
-    inputs = getattr(model, "inputs", None) or []
+    try:
+        inputs = model.inputs or []
+    except AttributeError:  # a subclassed keras.Model: no graph of inputs and outputs
+        raise ModelError(
+            f"{model.name} from {file.name} is a subclassed keras.Model, which has no graph "
+            "cnnlab can save, convert or freeze by layer; return keras.Model(inputs, outputs) "
+            "(or a keras.Sequential) built from its layers."
+        ) from None
     if len(inputs) != 1 or len(getattr(model, "outputs", None) or []) != 1:
         raise ModelError(
             f"{model.name} from {file.name} must have one image input and one class output."

@@ -62,6 +62,21 @@ def ends_in_logits(input_shape=(16, 16, 3), num_classes=3):
     return keras.Model(inputs, keras.layers.Dense(num_classes)(x))
 
 
+class Subclassed(keras.Model):
+    def __init__(self, classes):
+        super().__init__()
+        self.head = keras.layers.Dense(classes, activation="softmax")
+
+    def call(self, x):
+        return self.head(keras.ops.mean(x, axis=(1, 2)))
+
+
+def subclassed(input_shape=(16, 16, 3), num_classes=3):
+    model = Subclassed(num_classes)
+    model.build((None, *input_shape))
+    return model
+
+
 def raises(input_shape=(16, 16, 3), num_classes=3):
     raise ValueError("depth must be even")
 
@@ -173,8 +188,9 @@ def test_models_lists_and_shows_the_labs_model(lab: Path) -> None:
         ("lab/nets.py:returns_a_number", [], "returned int, not a Keras model"),
         ("lab/nets.py:ends_in_logits", [], "ends in linear, not softmax"),
         ("lab/nets.py:needs_its_input", [], "has no default input shape; pass --input N"),
-        ("lab/nets.py:raises", [], "raises((16, 16, 3), 3) failed: nets.py line 41: ValueError"),
+        ("lab/nets.py:raises", [], "raises((16, 16, 3), 3) failed: nets.py line 56: ValueError"),
         ("lab/missing.py:f", [], "does not exist; check the path in --model"),
+        ("lab/nets.py:subclassed", [], "is a subclassed keras.Model, which has no graph"),
         ("lab/junk.keras", [], "is not a .keras model (not a zip archive"),
         ("my_nett", [], "the lab's: my_net"),
     ],
