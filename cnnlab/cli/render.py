@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console, JustifyMethod
@@ -113,6 +114,20 @@ def print_experiments(experiments: list[Experiment], *, total: int, offset: int)
     console.print(f"[dim]{offset + 1 if experiments else 0}-{last} of {total} experiments[/dim]")
 
 
+# `show` prints a long run's first and last epochs and its best, not 10,000 rows.
+SHOWN_FIRST, SHOWN_LAST = 10, 30
+
+
+def shown_epochs(epochs: Sequence[Any], best: int | None) -> list[Any]:
+    """The epochs `show` prints: all of a short run; the first, the last and the best of a
+    long one."""
+    if len(epochs) <= SHOWN_FIRST + SHOWN_LAST + 10:
+        return list(epochs)
+    keep = {*range(SHOWN_FIRST), *range(len(epochs) - SHOWN_LAST, len(epochs))}
+    keep |= {i for i, epoch in enumerate(epochs) if epoch.epoch == best}
+    return [epochs[i] for i in sorted(keep)]
+
+
 def print_detail(detail: ExperimentDetail, *, run_dir: Path) -> None:
     from rich.table import Table
 
@@ -153,7 +168,13 @@ def print_detail(detail: ExperimentDetail, *, run_dir: Path) -> None:
         table = Table(
             "epoch", *names, "lr", "seconds", title="epochs", box=None, title_justify="left"
         )
-        for epoch in detail.epochs:
+        shown = shown_epochs(detail.epochs, e.best_epoch)
+        for index, epoch in enumerate(shown):
+            if index and epoch.epoch - shown[index - 1].epoch > 1:
+                hidden = sum(
+                    1 for x in detail.epochs if shown[index - 1].epoch < x.epoch < epoch.epoch
+                )
+                table.add_row(f"… {hidden} more", *([""] * (len(names) + 2)), style="dim")
             table.add_row(
                 str(epoch.epoch),
                 *(number(epoch.metrics.get(n)) for n in names),
@@ -161,6 +182,13 @@ def print_detail(detail: ExperimentDetail, *, run_dir: Path) -> None:
                 number(epoch.seconds, 1),
             )
         console.print(table)
+        if len(shown) < len(detail.epochs):
+            console.print(
+                f"  {len(shown)} of {len(detail.epochs):,} epochs shown (the first, the best and "
+                f"the last); every one: `cnnlab show {e.id} --json` or `cnnlab logs {e.id}`",
+                highlight=False,
+                style="dim",
+            )
     if detail.events:
         table = Table("at", "event", "message", title="events", box=None, title_justify="left")
         for event in detail.events:

@@ -202,3 +202,20 @@ def test_the_sort_choices_are_the_stores_sortable_columns() -> None:
     from cnnlab.store import SORTABLE
 
     assert SORT_CHOICES == SORTABLE
+
+
+def test_show_prints_a_long_runs_first_best_and_last_epochs(invoke, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cnnlab.store import append_epoch, create_experiment, open_store, update_summary
+
+    with open_store(db_path) as store:
+        run = create_experiment(store, "fit", model="m", status="done")
+        for number in range(1, 2001):
+            append_epoch(store, run, number, {"val_accuracy": 0.9 if number == 777 else 0.5})
+        update_summary(store, run, best_metric="val_accuracy", best_value=0.9, best_epoch=777)
+    shown = invoke("show", str(run), "--db", str(db_path))
+    assert shown.exit_code == 0, shown.output
+    lines = [line for line in shown.output.splitlines() if "epochs shown" not in line]
+    rows = [line.split()[0] for line in lines if line.startswith(" ") and line.split()[0].isdigit()]
+    assert rows == [*map(str, range(1, 11)), "777", *map(str, range(1971, 2001))]
+    assert "… 766 more" in shown.output and "… 1193 more" in shown.output
+    assert "41 of 2,000 epochs shown" in shown.output
