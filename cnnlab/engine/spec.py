@@ -144,8 +144,7 @@ class TrainSpec:
                     f"usual), got {self.bn_momentum!r}."
                 )
         if self.weights == KEEP_WEIGHTS and not (
-            (self.model_source or {}).get("kind") == "keras_file"
-            or self.model.endswith(".keras")
+            (self.model_source or {}).get("kind") == "keras_file" or self.model.endswith(".keras")
         ):
             raise SpecError(
                 f"--weights {KEEP_WEIGHTS} keeps a .keras model file's own weights; "

@@ -180,9 +180,7 @@ def prepare_transfer(
             f"Experiment {source} names no dataset cnnlab can load ({parent.kind}"
             f"{': ' + parent.dataset if parent.dataset else ''}); pass --data for the transfer."
         )
-    data_text = validate_data_spec(
-        data or str(recorded), val_split=training.get("val_split")
-    )
+    data_text = validate_data_spec(data or str(recorded), val_split=training.get("val_split"))
     spec = TransferSpec(
         model=parent.model or str(parent.spec.get("model", "")),
         data=data_text,
