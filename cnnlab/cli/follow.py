@@ -112,3 +112,27 @@ class _StepBar:
             sys.stdout.write("\r\033[K")
             sys.stdout.flush()
             self.shown = False
+
+
+def tail_log(store: Store, experiment_id: int, keep_following: bool) -> str:
+    """Print the job's raw log (runs/<id>/log.txt), following it as it grows until the job
+    ends, then what is left; returns the job's status. The status is read before each read of
+    the file, so the last lines a job writes before it ends are never missed."""
+    from cnnlab.store import FINAL_STATUSES, get_experiment
+
+    path = store.run_dir(experiment_id) / "log.txt"
+    position = 0
+    while True:
+        status = str(get_experiment(store, experiment_id).status)
+        if path.exists():
+            with path.open("rb") as handle:
+                handle.seek(position)
+                chunk = handle.read()
+                position = handle.tell()
+            sys.stdout.write(chunk.decode(errors="replace"))
+            sys.stdout.flush()
+        elif not keep_following:
+            click.echo(f"No log yet at {path}.", err=True)
+        if not keep_following or status in FINAL_STATUSES:
+            return status
+        time.sleep(POLL_S)

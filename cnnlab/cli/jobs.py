@@ -11,7 +11,7 @@ import click
 
 from cnnlab.cli.backend import backend_from_options, backend_options
 from cnnlab.cli.context import config_for, db_option, json_option, open_db, print_json
-from cnnlab.cli.follow import follow
+from cnnlab.cli.follow import follow, tail_log
 from cnnlab.cli.params import param_options
 from cnnlab.engine import TransferSpec
 from cnnlab.engine.params import MODEL_AND_DATA, SHARED_TRAINING_PARAMS, TRANSFER_OWN_PARAMS
@@ -222,36 +222,9 @@ def logs_command(
     store = open_db(ctx, db)
     get_experiment(store, experiment_id)
     if raw:
-        _tail_raw(store, experiment_id, follow_)
+        tail_log(store, experiment_id, follow_)
         return
     follow(store, experiment_id, follow=follow_)
-
-
-def _tail_raw(store: Store, experiment_id: int, keep_following: bool) -> None:
-    import time
-
-    from cnnlab.store import get_experiment
-
-    path = store.run_dir(experiment_id) / "log.txt"
-    position = 0
-    while True:
-        if path.exists():
-            with path.open("rb") as handle:
-                handle.seek(position)
-                chunk = handle.read()
-                position = handle.tell()
-            sys.stdout.write(chunk.decode(errors="replace"))
-            sys.stdout.flush()
-        elif not keep_following:
-            click.echo(f"No log yet at {path}.", err=True)
-        if not keep_following or get_experiment(store, experiment_id).status in (
-            "done",
-            "failed",
-            "stopped",
-            "lost",
-        ):
-            return
-        time.sleep(0.3)
 
 
 @click.group("engine")

@@ -69,6 +69,19 @@ def _counts_json(counts: ModelCounts) -> dict[str, int]:
     }
 
 
+def _layers_json(rows: list[LayerRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": row.name,
+            "type": row.type,
+            "output_shape": list(row.output_shape),
+            "params": row.params,
+            "trainable": row.trainable,
+        }
+        for row in rows
+    ]
+
+
 def _entry_json(entry: ZooEntry) -> dict[str, Any]:
     from cnnlab.models import model_spec
 
@@ -346,16 +359,7 @@ def show_model_command(
                 "classes": num_classes,
                 "width": width,
                 **_counts_json(counts),
-                "layers": [
-                    {
-                        "name": row.name,
-                        "type": row.type,
-                        "output_shape": list(row.output_shape),
-                        "params": row.params,
-                        "trainable": row.trainable,
-                    }
-                    for row in rows
-                ],
+                "layers": _layers_json(rows),
                 "training_defaults": defaults.to_json(),
             }
         )
@@ -399,16 +403,7 @@ def _show_custom(
                 "classes": num_classes,
                 "width": width,
                 **_counts_json(counts),
-                "layers": [
-                    {
-                        "name": row.name,
-                        "type": row.type,
-                        "output_shape": list(row.output_shape),
-                        "params": row.params,
-                        "trainable": row.trainable,
-                    }
-                    for row in rows
-                ],
+                "layers": _layers_json(rows),
             }
         )
         return

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from cnnlab.cli.context import db_option, json_option, open_db, print_json
-from cnnlab.cli.follow import follow
+from cnnlab.cli.follow import follow, tail_log
 
 
 @click.command(
@@ -109,7 +109,7 @@ def run_command(ctx: click.Context, /, command: tuple[str, ...], **options: Any)
         err=bool(wait or follow_log),
     )
     if follow_log:
-        status = _print_output(store, experiment_id)
+        status = tail_log(store, experiment_id, keep_following=True)
     else:
         status = follow(store, experiment_id, follow=True, err=as_json) if wait else "queued"
     if wait or follow_log:
@@ -117,31 +117,3 @@ def run_command(ctx: click.Context, /, command: tuple[str, ...], **options: Any)
         if as_json:
             print_json({"id": experiment_id, "status": status})
         sys.exit(0 if status == "done" else 1)
-
-
-def _print_output(store: Any, experiment_id: int) -> str:
-    """Print the job's log as it grows until the job ends (then what is left); its status."""
-    import time
-
-    from cnnlab.store import FINAL_STATUSES, get_experiment
-
-    path = store.run_dir(experiment_id) / "log.txt"
-    position = 0
-
-    def drain() -> None:
-        nonlocal position
-        if not path.exists():
-            return
-        with path.open("rb") as handle:
-            handle.seek(position)
-            chunk = handle.read()
-            position = handle.tell()
-        sys.stdout.write(chunk.decode(errors="replace"))
-        sys.stdout.flush()
-
-    while True:
-        status = str(get_experiment(store, experiment_id).status)
-        drain()  # after reading the status: once it is final, nothing is left unprinted
-        if status in FINAL_STATUSES:
-            return status
-        time.sleep(0.3)
