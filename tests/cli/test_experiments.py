@@ -219,3 +219,17 @@ def test_show_prints_a_long_runs_first_best_and_last_epochs(invoke, db_path: Pat
     assert rows == [*map(str, range(1, 11)), "777", *map(str, range(1971, 2001))]
     assert "… 766 more" in shown.output and "… 1193 more" in shown.output
     assert "41 of 2,000 epochs shown" in shown.output
+
+
+def test_logs_raw_prints_a_finished_jobs_whole_log(invoke, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cnnlab.store import create_experiment, open_store
+
+    with open_store(db_path) as store:
+        run = create_experiment(store, "script", status="done")
+        folder = store.run_dir(run)
+    folder.mkdir(parents=True)
+    (folder / "log.txt").write_text("first line\nlast line before the end\n")
+    for args in (["--raw"], ["--raw", "-f"]):
+        shown = invoke("logs", str(run), *args, "--db", str(db_path))
+        assert shown.exit_code == 0, shown.output
+        assert shown.stdout == "first line\nlast line before the end\n"
