@@ -25,7 +25,9 @@ from cnnlab.engine.params import command_line as params_command_line
 from cnnlab.engine.plan import plan_train, with_model_source
 from cnnlab.engine.spec import SpecError, TrainSpec, train_spec
 from cnnlab.errors import CnnlabError
+from cnnlab.model_refs import is_custom_reference
 from cnnlab.models import MODEL_NAMES
+from cnnlab.models.custom import ModelSource
 
 # The form shows the parameters that have a label; the model is picked from the zoo and the
 # lab's names (`model_choices`).
@@ -49,6 +51,11 @@ def values_from_spec(spec: Mapping[str, Any]) -> dict[str, str]:
     for param in FIELDS:
         if param.name in spec:
             values[param.name] = to_text(param, spec[param.name])
+    source = spec.get("model_source")
+    if source and is_custom_reference(str(spec.get("model", ""))):
+        # the file as recorded, absolute: the text typed may have been relative to a folder
+        # the TUI does not run in
+        values["model"] = ModelSource.from_json(source).reference
     return values
 
 

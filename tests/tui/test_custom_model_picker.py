@@ -63,3 +63,15 @@ async def test_a_lab_model_is_picked_and_queued(
     assert queued.spec["input"] == 16
     copy = lab_store.run_dir(9) / "model_source" / "nets.py"
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == digest
+
+
+def test_a_clone_of_a_file_model_run_names_the_file_absolutely(tmp_path: Path) -> None:
+    from cnnlab.tui.job_fields import model_choices, values_from_spec
+
+    source = {"kind": "function", "path": str(tmp_path / "nets.py"), "function": "f", "sha256": "0"}
+    values = values_from_spec({"model": "nets.py:f", "model_source": source, "epochs": 3})
+    assert values["model"] == f"{tmp_path}/nets.py:f"
+    assert values["epochs"] == "3"
+    assert model_choices({}, values["model"])[-1] == values["model"]  # offered by the picker
+    lab = values_from_spec({"model": "my_net", "model_source": source})
+    assert lab["model"] == "my_net"  # a lab name stays the name
