@@ -97,7 +97,8 @@ def _entry_json(entry: ZooEntry) -> dict[str, Any]:
     }
 
 
-def _print_zoo(entries: list[ZooEntry], lab: dict[str, str]) -> None:
+def _print_zoo(entries: list[ZooEntry], lab: set[str]) -> None:
+    """The zoo's entries and the lab's (`lab`: their names), one table."""
     from rich.table import Table
 
     from cnnlab.cli.render import _console
@@ -248,7 +249,7 @@ def models_group(
             }
         )
         return
-    _print_zoo(entries + list(built.values()), lab)
+    _print_zoo(entries + list(built.values()), set(built))
     for name, error in failed.items():
         click.echo(f"Warning: lab model {name} ({lab[name]}): {error}", err=True)
 

@@ -82,9 +82,12 @@ def with_model_source(values: dict[str, Any], lab_models: Mapping[str, str]) -> 
 
         values = {**values, "weights": str(check_weights_file(Path(weights)))}
     model = values.get("model")
-    if not isinstance(model, str) or model in MODEL_NAMES or values.get("model_source"):
+    if not isinstance(model, str) or values.get("model_source"):
         return values
-    source = source_of(resolve_model_name(model, lab_models))
+    reference = resolve_model_name(model, lab_models)  # a zoo name the lab shadows is refused
+    if reference in MODEL_NAMES:
+        return values
+    source = source_of(reference)
     return {**values, "model_source": source.to_json()}
 
 

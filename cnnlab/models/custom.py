@@ -135,8 +135,13 @@ def resolve_model_name(text: str, lab_models: Mapping[str, str]) -> str:
     a file reference as it is; else one sentence listing what there is."""
     from cnnlab.models.registry import MODEL_NAMES
 
+    if text in MODEL_NAMES and text in lab_models:
+        raise ModelError(
+            f"{text!r} is both the zoo's model and, in cnnlab.toml's [models], the lab's "
+            f"({lab_models[text]}); rename the lab's entry so that each name means one model."
+        )
     if text in MODEL_NAMES or is_custom_reference(text):
-        return text  # a zoo name wins over a lab name that shadows it
+        return text
     if text in lab_models:
         return lab_models[text]
     lab = f"; the lab's: {', '.join(lab_models)}" if lab_models else ""

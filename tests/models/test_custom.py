@@ -69,10 +69,12 @@ def test_unusable_references_are_one_sentence(tmp_path: Path, text: str, message
         source_of(text, base=tmp_path)
 
 
-def test_lab_names_resolve_and_zoo_names_win() -> None:
+def test_lab_names_resolve_and_a_shadowed_zoo_name_is_refused() -> None:
     lab = {"my_net": "/lab/nets.py:build", "alexnet": "/lab/other.py:f"}
     assert resolve_model_name("my_net", lab) == "/lab/nets.py:build"
-    assert resolve_model_name("alexnet", lab) == "alexnet"
+    assert resolve_model_name("squeezenet", lab) == "squeezenet"
+    with pytest.raises(ModelError, match="'alexnet' is both the zoo's model and"):
+        resolve_model_name("alexnet", lab)
     assert resolve_model_name("x.py:f", lab) == "x.py:f"
     with pytest.raises(UnknownModelError) as raised:
         resolve_model_name("my_nett", lab)
