@@ -116,7 +116,8 @@ def import_command(
 ) -> None:
     """Bring in a .keras, .h5, .tflite file or a SavedModel folder as an experiment, or past
     trainings: a Keras CSVLogger file or a TensorBoard log folder (each run in it) becomes a
-    finished fit with its epochs. With --json: the experiment, or a list for several runs."""
+    finished fit with its epochs. With --json: a model's experiment; for a log, every run
+    recorded ({"id", "ids", "runs", "skipped"})."""
     from cnnlab.engine.history_import import log_format as history_format
 
     values = spec_values(IMPORT_PARAMS, options)
@@ -161,6 +162,12 @@ def _import_history(
     from cnnlab.engine.history_import import import_history
 
     store = open_db(ctx, db)
+    skipped: list[dict[str, Any]] = []
+
+    def skip(run: str, earlier: int, title: str) -> None:
+        skipped.append({"run": run, "experiment_id": earlier})
+        click.echo(f"Skipped {run}: imported already, as fit {earlier} ({title}).", err=True)
+
     recorded = import_history(
         store,
         path,
@@ -168,13 +175,12 @@ def _import_history(
         model=model_label,
         data=values.get("data"),
         file_format=chosen,
-        on_skip=lambda run, earlier, title: click.echo(
-            f"Skipped {run}: imported already, as fit {earlier} ({title}).", err=True
-        ),
+        on_skip=skip,
     )
-    if as_json:
-        shapes = [run.to_json() for run in recorded]
-        print_json(shapes[0] if len(shapes) == 1 else shapes)
+    if as_json:  # one shape for one run or many (as train's --json: id, ids)
+        ids = [run.experiment_id for run in recorded]
+        runs = [run.to_json() for run in recorded]
+        print_json({"id": ids[0], "ids": ids, "runs": runs, "skipped": skipped})
         return
     for run in recorded:
         best = f"; best {run.best}" if run.best else ""

@@ -69,7 +69,9 @@ def test_import_and_report_of_a_tensorboard_run(
     db = str(db_path)
     result = invoke("import", str(logs.tensorboard / "plain"), "--json", "--db", db)
     assert result.exit_code == 0, result.stderr
-    shape = json.loads(result.stdout)
+    answer = json.loads(result.stdout)
+    (shape,) = answer["runs"]
+    assert (answer["id"], answer["ids"], answer["skipped"]) == (1, [1], [])
     assert (shape["id"], shape["kind"], shape["status"], shape["epochs"]) == (1, "fit", "done", 3)
     report = invoke("report", "1", "--format", "json", "--db", db)
     assert report.exit_code == 0, report.stderr
@@ -87,7 +89,7 @@ def test_a_folder_of_runs_prints_one_line_each_and_a_json_list(
 ) -> None:
     result = invoke("import", str(logs.tensorboard), "--json", "--db", str(db_path))
     assert result.exit_code == 0, result.stderr
-    shapes = json.loads(result.stdout)
+    shapes = json.loads(result.stdout)["runs"]
     assert [s["name"] for s in shapes] == ["tb/plain", "tb/resumed"]
     assert "Epoch(s) 2 were logged more than once" in shapes[1]["notes"][0]
 
@@ -103,7 +105,9 @@ def test_a_folder_imported_again_records_only_its_new_runs(
     assert first.exit_code == 0, first.stderr
     again = invoke("import", str(logs.tensorboard), "--json", "--db", db)
     assert again.exit_code == 0, again.stderr
-    assert json.loads(again.stdout)["name"] == "tb/resumed"  # one run: its shape alone
+    answer = json.loads(again.stdout)
+    assert [run["name"] for run in answer["runs"]] == ["tb/resumed"]
+    assert answer["skipped"] == [{"run": "tb/plain", "experiment_id": 1}]
     assert again.stderr == "Skipped tb/plain: imported already, as fit 1 (plain).\n"
     assert rows(db_path) == 2
     third = invoke("import", str(logs.tensorboard), "--db", db)
