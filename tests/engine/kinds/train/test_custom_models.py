@@ -163,6 +163,40 @@ def test_a_lab_model_is_trained_transferred_converted_and_benchmarked(lab: Path)
     assert [(row["experiment_id"], row["variant"], row["n"]) for row in rows] == [
         (child.id, "float", 5)
     ]
+    # The paper-style report compares the run and its transfer as it does zoo runs.
+    report = cnnlab("report", str(run_id), str(child.id), "--format", "json", cwd=lab)
+    assert report.returncode == 0, report.stderr
+    groups = json.loads(report.stdout)["groups"]
+    assert [group["runs"][0]["id"] for group in groups] == [run_id, child.id]
+    assert "sentence" in json.loads(report.stdout)["comparison"]
+
+
+def test_a_pipeline_of_a_lab_model_queues_its_stages_with_the_file_kept(lab: Path) -> None:
+    (lab / "chain.toml").write_text(
+        'name = "mine"\n[[stage]]\nname = "pre"\nmodel = "my_net"\ndata = "fruits"\n'
+        'epochs = 1\nbatch = 8\n[[stage]]\nname = "fine"\nparent = "pre"\n'
+        'freeze = "layers:conv_a"\nepochs = 1\n'
+    )
+    db = lab / "pipeline" / "experiments.db"
+    db.parent.mkdir()
+    (db.parent / "cnnlab.toml").write_text(
+        f'[models]\nmy_net = "{lab / "lab" / "nets.py"}:build_my_net"\n'
+    )
+    queued = cnnlab("pipeline", "run", "chain.toml", "--json", "--db", str(db), cwd=lab)
+    assert queued.returncode == 0, queued.stderr
+    stages = json.loads(queued.stdout)["stages"]
+    for stage in ("pre", "fine"):  # nothing needs to train here
+        cnnlab("stop", str(stages[stage][0]), "--db", str(db), cwd=lab)
+    cnnlab("logs", str(stages["pre"][0]), "-f", "--db", str(db), cwd=lab)  # until it ends
+    store = open_store(db)
+    pre = get_experiment(store, stages["pre"][0])
+    assert (pre.model, pre.spec["input"]) == ("my_net", 16)
+    kept = store.run_dir(pre.id) / "model_source" / "nets.py"
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == pre.spec["model_source"]["sha256"]
+    (lab / "bare").mkdir()
+    refused = cnnlab("pipeline", "run", "chain.toml", "--db", str(lab / "bare" / "x.db"), cwd=lab)
+    assert refused.returncode == 2  # the lab name is the cnnlab.toml's beside that database
+    assert "chain.toml: stage 'pre': Unknown model 'my_net'" in refused.stderr
 
 
 def test_models_lists_and_shows_the_labs_model(lab: Path) -> None:
