@@ -152,8 +152,7 @@ def model_input_shape(source: ModelSource, file: Path) -> tuple[int, int, int]:
     try:
         shape = tuple(keras.models.load_model(file, compile=False).input_shape[1:])
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{file} is not a Keras model cnnlab can load: {first}") from None
+        raise _unloadable(file, exc) from None
     if len(shape) != 3 or None in shape:
         raise ModelError(f"{file}'s model takes input {shape!r}; pass --input N for its size.")
     return (int(shape[0]), int(shape[1]), int(shape[2]))
@@ -245,8 +244,7 @@ def _from_keras_file(file: Path, *, keep_weights: bool) -> Any:
     try:
         loaded = keras.models.load_model(file, compile=False)
     except Exception as exc:  # a corrupt zip, a custom layer it cannot find
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{file} is not a Keras model cnnlab can load: {first}") from None
+        raise _unloadable(file, exc) from None
     if keep_weights:
         return loaded
     try:
@@ -256,6 +254,55 @@ def _from_keras_file(file: Path, *, keep_weights: bool) -> Any:
             f"{file}'s architecture cannot be re-initialised ({type(exc).__name__}); use "
             "--weights keep to train from its own weights, or give a builder function."
         ) from None
+
+
+def _unloadable(file: Path, exc: Exception) -> ModelError:
+    """Why a .keras file does not load: the classes of its own it needs, when it names any
+    (Keras' message for those does not), else Keras' first line."""
+    custom = _custom_classes(file)
+    if custom:
+        return ModelError(
+            f"{file} uses classes of its own ({', '.join(custom)}), which a .keras file does not "
+            "carry; give the builder function that defines them (--model nets.py:build) instead."
+        )
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ModelError(f"{file} is not a Keras model cnnlab can load: {first}")
+
+
+def _custom_classes(file: Path) -> list[str]:
+    """The class names in a .keras file's config that come from outside Keras."""
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(file) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return []
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            module = node.get("module")
+            name = node.get("class_name")
+            if (
+                isinstance(module, str)
+                and isinstance(name, str)
+                and module.split(".")[0]
+                not in (
+                    "keras",
+                    "builtins",
+                )
+            ):
+                found.append(name)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(config)
+    return sorted(set(found))
 
 
 def _check_zip(file: Path) -> None:

@@ -118,6 +118,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Path:
     made = cnnlab("data", "synth", "fruits", "--classes", "3", "--per-class", "12", "--size",
                   "16", cwd=folder)  # fmt: skip
     assert made.returncode == 0, made.stderr
+    saved = subprocess.run(  # a .keras file whose Scale layer only nets.py defines
+        [sys.executable, "-c", "import nets; nets.build_my_net().save('../scaled.keras')"],
+        cwd=folder / "lab",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert saved.returncode == 0, saved.stderr
     return folder
 
 
@@ -226,6 +234,7 @@ def test_models_lists_and_shows_the_labs_model(lab: Path) -> None:
         ("lab/missing.py:f", [], "does not exist; check the path in --model"),
         ("lab/nets.py:subclassed", [], "is a subclassed keras.Model, which has no graph"),
         ("lab/junk.keras", [], "is not a .keras model (not a zip archive"),
+        ("scaled.keras", [], "uses classes of its own (Scale), which a .keras file does not"),
         ("my_nett", [], "the lab's: my_net"),
     ],
 )
