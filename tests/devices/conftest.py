@@ -91,11 +91,13 @@ def tflite_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model = keras.Sequential(
         [
             keras.Input((32, 32, 3)),
-            keras.layers.Conv2D(8, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.DepthwiseConv2D(3, activation="relu"),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dense(10, activation="softmax"),
+            # Named as Keras names them in a fresh process: an earlier test of the session that
+            # built layers (the Keras-log fixtures) moves Keras' own counters on (conv2d_1, ...).
+            keras.layers.Conv2D(8, 3, activation="relu", name="conv2d"),
+            keras.layers.MaxPooling2D(name="max_pooling2d"),
+            keras.layers.DepthwiseConv2D(3, activation="relu", name="depthwise_conv2d"),
+            keras.layers.GlobalAveragePooling2D(name="global_average_pooling2d"),
+            keras.layers.Dense(10, activation="softmax", name="dense"),
         ]
     )
     converted = tf.lite.TFLiteConverter.from_keras_model(model).convert()
