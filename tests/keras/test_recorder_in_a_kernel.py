@@ -47,6 +47,11 @@ def kernel() -> Iterator[Any]:
         client.stop_channels()
         if manager.is_alive():
             manager.shutdown_kernel(now=True)
+        manager.cleanup_resources()
+        # Close every ZeroMQ socket now: a context left to the garbage collector blocks in
+        # zmq's term() inside a later test's gc (it hung the suite at the next Keras session).
+        for context in {id(c): c for c in (client.context, manager.context)}.values():
+            context.destroy(linger=0)
 
 
 def until(condition: Callable[[], bool], what: str) -> None:
